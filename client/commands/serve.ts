@@ -1,0 +1,47 @@
+/** `luab serve`: starts the inference server. Every option is also an environment variable (see --help). */
+import { Command, Option } from 'commander';
+import { ConfigError, resolveServerConfig, SERVER_OPTIONS, type ServerConfig } from '../../server/config.js';
+import { startServer } from '../../server/grpc/grpc-server.js';
+import { createLogger } from '../../server/logging.js';
+
+export function createServeCommand(): Command {
+  const command = new Command('serve').description('serve the models of a model repository over gRPC');
+  const keyOfAttribute = new Map<string, keyof ServerConfig>();
+  for (const spec of SERVER_OPTIONS) {
+    const help = `${spec.doc} [env ${spec.env}${spec.defaultText !== undefined ? `, default ${spec.defaultText}` : ''}]`;
+    const option = new Option(spec.flag, help);
+    keyOfAttribute.set(option.attributeName(), spec.key);
+    command.addOption(option);
+  }
+  command.action(async (options: Record<string, string>) => {
+    const flags: Partial<Record<keyof ServerConfig, string>> = {};
+    for (const [attribute, value] of Object.entries(options)) {
+      const key = keyOfAttribute.get(attribute);
+      if (key && value !== undefined) flags[key] = value;
+    }
+    let config: ServerConfig;
+    try {
+      config = resolveServerConfig(flags);
+    } catch (error) {
+      console.error(`luab serve: ${(error as Error).message}`);
+      process.exit(2);
+    }
+    const log = createLogger(config.logLevel);
+    try {
+      const server = await startServer(config, log);
+      const stop = (signal: string) => {
+        log.info({ signal }, 'shutting down');
+        void server.close().then(() => process.exit(0));
+      };
+      process.once('SIGINT', () => stop('SIGINT'));
+      process.once('SIGTERM', () => stop('SIGTERM'));
+    } catch (error) {
+      if (error instanceof ConfigError) {
+        console.error(`luab serve: ${error.message}`);
+        process.exit(1);
+      }
+      throw error;
+    }
+  });
+  return command;
+}

@@ -1,0 +1,249 @@
+/**
+ * Typed client for the LUAB inference server (luab.v1.Inference).
+ *
+ * ```ts
+ * const client = new LuabClient('localhost:50051');
+ * const result = await client.predict({ image: await readFile('dog.jpg'), topK: 3 });
+ * console.log(result.classes[0].label, result.point?.xPx, result.point?.yPx);
+ * ```
+ *
+ * Several replicas: pass a list of `host:port` addresses; calls are spread over them round-robin by grpc-js
+ * (client-side load balancing, no proxy).
+ */
+import {
+  credentials,
+  Metadata,
+  status,
+  type ChannelCredentials,
+  type ClientOptions,
+  type ServiceError,
+} from '@grpc/grpc-js';
+import {
+  InferenceClient,
+  type GetModelRequest,
+  type ListModelsResponse,
+  type ModelInfo,
+  type PredictRequest,
+  type PredictResponse,
+  type PredictStreamResponse,
+  type Tensor,
+} from '../proto/generated/luab/v1/inference.js';
+
+export type {
+  ClassPoint,
+  ClassScore,
+  ListModelsResponse,
+  ModelInfo,
+  Point,
+  PredictResponse,
+  PredictStreamResponse,
+  Tensor,
+} from '../proto/generated/luab/v1/inference.js';
+export { DataType, ModelVersion_State } from '../proto/generated/luab/v1/inference.js';
+
+export const DEFAULT_ADDRESS = 'localhost:50051';
+const DEFAULT_MAX_MESSAGE_BYTES = 32 * 1024 * 1024;
+
+export interface LuabClientOptions {
+  credentials?: ChannelCredentials;
+  /** Largest message sent or received (the server's default limit is the same). */
+  maxMessageBytes?: number;
+  /** Extra grpc-js channel options. */
+  channelOptions?: Partial<ClientOptions>;
+}
+
+export interface CallOptions {
+  /** Give up after this many milliseconds (the server drops the request too). */
+  timeoutMs?: number;
+  /** Wait for the server to come up instead of failing at once while it is unreachable. */
+  waitForReady?: boolean;
+  signal?: AbortSignal;
+}
+
+/** What a prediction needs; `image` (encoded bytes) or `tensor` ([3, H, W] float32). */
+export interface PredictInput {
+  image?: Uint8Array;
+  tensor?: Tensor;
+  model?: string;
+  version?: number;
+  topK?: number;
+  id?: string;
+}
+
+/** A failed call: the gRPC status code, its name, and the server's message (which names the bad field). */
+export class LuabError extends Error {
+  readonly codeName: string;
+  constructor(
+    readonly code: status,
+    readonly details: string,
+  ) {
+    super(`${status[code] ?? code}: ${details}`);
+    this.name = 'LuabError';
+    this.codeName = status[code] ?? String(code);
+  }
+}
+
+function toLuabError(error: ServiceError): LuabError {
+  return new LuabError(error.code, error.details || error.message);
+}
+
+export function toPredictRequest(input: PredictInput): PredictRequest {
+  if ((input.image === undefined) === (input.tensor === undefined)) {
+    throw new TypeError('predict: give exactly one of image and tensor');
+  }
+  return {
+    id: input.id ?? '',
+    model: input.model ?? '',
+    version: input.version ?? 0,
+    topK: input.topK ?? 0,
+    input:
+      input.image !== undefined
+        ? { $case: 'image', value: Buffer.from(input.image.buffer, input.image.byteOffset, input.image.byteLength) }
+        : { $case: 'tensor', value: input.tensor! },
+  };
+}
+
+/** grpc-js target for one address or several (round-robin over a static list). */
+function target(addresses: string | string[]): { target: string; options: Partial<ClientOptions> } {
+  const list = Array.isArray(addresses)
+    ? addresses
+    : addresses
+        .split(',')
+        .map((a) => a.trim())
+        .filter(Boolean);
+  if (list.length <= 1) return { target: list[0] ?? DEFAULT_ADDRESS, options: {} };
+  const isIpv6 = list.every((a) => a.startsWith('['));
+  return {
+    target: `${isIpv6 ? 'ipv6' : 'ipv4'}:${list.join(',')}`,
+    options: { 'grpc.service_config': JSON.stringify({ loadBalancingConfig: [{ round_robin: {} }] }) },
+  };
+}
+
+export class LuabClient {
+  private readonly client: InferenceClient;
+
+  constructor(address: string | string[] = DEFAULT_ADDRESS, options: LuabClientOptions = {}) {
+    const resolved = target(address);
+    const maxBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+    this.client = new InferenceClient(resolved.target, options.credentials ?? credentials.createInsecure(), {
+      'grpc.max_receive_message_length': maxBytes,
+      'grpc.max_send_message_length': maxBytes,
+      ...resolved.options,
+      ...options.channelOptions,
+    });
+  }
+
+  private callOptions(options: CallOptions) {
+    return {
+      deadline: options.timeoutMs === undefined ? undefined : Date.now() + options.timeoutMs,
+      waitForReady: options.waitForReady,
+    };
+  }
+
+  private unary<Req, Res>(
+    method: (req: Req, md: Metadata, opts: object, cb: (e: ServiceError | null, r: Res) => void) => { cancel(): void },
+    request: Req,
+    options: CallOptions,
+  ): Promise<Res> {
+    return new Promise<Res>((resolve, reject) => {
+      const call = method.call(this.client, request, new Metadata(), this.callOptions(options), (error, response) =>
+        error ? reject(toLuabError(error)) : resolve(response),
+      );
+      options.signal?.addEventListener('abort', () => call.cancel(), { once: true });
+    });
+  }
+
+  /** Classes and object point of one image or tensor. */
+  predict(input: PredictInput, options: CallOptions = {}): Promise<PredictResponse> {
+    return this.unary(this.client.predict, toPredictRequest(input), options);
+  }
+
+  listModels(options: CallOptions = {}): Promise<ListModelsResponse> {
+    return this.unary(this.client.listModels, {}, options);
+  }
+
+  getModel(name = '', version = 0, options: CallOptions = {}): Promise<ModelInfo> {
+    const request: GetModelRequest = { name, version };
+    return this.unary(this.client.getModel, request, options);
+  }
+
+  /**
+   * Sends many inputs on one PredictStream call and yields each response as it arrives (not necessarily in
+   * order; match them by `id`, which defaults to the input's position). A bad item yields its error and the
+   * stream goes on. At most `maxInFlight` items are outstanding at once.
+   */
+  async *predictStream(
+    inputs: Iterable<PredictInput> | AsyncIterable<PredictInput>,
+    options: CallOptions & { maxInFlight?: number } = {},
+  ): AsyncGenerator<PredictStreamResponse> {
+    const call = this.client.predictStream(new Metadata(), this.callOptions(options));
+    options.signal?.addEventListener('abort', () => call.cancel(), { once: true });
+    const maxInFlight = options.maxInFlight ?? 64;
+    const received: PredictStreamResponse[] = [];
+    let failure: LuabError | undefined;
+    let finished = false;
+    let wake: (() => void) | undefined;
+    const notify = () => {
+      wake?.();
+      wake = undefined;
+    };
+    const waitForEvent = () => new Promise<void>((resolve) => (wake = resolve));
+    call.on('data', (message: PredictStreamResponse) => {
+      received.push(message);
+      notify();
+    });
+    call.on('error', (error: ServiceError) => {
+      failure = toLuabError(error);
+      notify();
+    });
+    call.on('end', () => {
+      finished = true;
+      notify();
+    });
+
+    let sent = 0;
+    let answered = 0;
+    let index = 0;
+    try {
+      for await (const input of inputs) {
+        while (sent - answered >= maxInFlight) {
+          if (received.length === 0 && !failure && !finished) await waitForEvent();
+          if (failure) throw failure;
+          for (const message of received.splice(0)) {
+            answered += 1;
+            yield message;
+          }
+          if (finished) throw new LuabError(status.INTERNAL, 'the server ended the stream early');
+        }
+        call.write(toPredictRequest({ ...input, id: input.id ?? String(index) }));
+        index += 1;
+        sent += 1;
+      }
+      call.end();
+      while (answered < sent || !finished) {
+        if (received.length === 0 && !failure && !finished) await waitForEvent();
+        if (failure) throw failure;
+        for (const message of received.splice(0)) {
+          answered += 1;
+          yield message;
+        }
+        if (finished && received.length === 0) break;
+      }
+      if (answered < sent)
+        throw new LuabError(status.INTERNAL, `the stream ended after ${answered} of ${sent} answers`);
+    } finally {
+      if (!finished) call.cancel();
+    }
+  }
+
+  /** Resolves when the channel is connected (or rejects after timeoutMs). */
+  waitForReady(timeoutMs: number): Promise<void> {
+    return new Promise((resolve, reject) =>
+      this.client.waitForReady(Date.now() + timeoutMs, (error) => (error ? reject(error) : resolve())),
+    );
+  }
+
+  close(): void {
+    this.client.close();
+  }
+}

@@ -1,0 +1,257 @@
+/**
+ * The server's configuration: one typed schema in which every key has a doc, a default, an environment variable
+ * and a CLI flag. Precedence: flag > environment > the model's own config.json `serving` section (for the
+ * per-model keys) > default. Validated at start-up; a bad value stops the server with a message naming the flag
+ * and the variable.
+ */
+import { availableParallelism } from 'node:os';
+
+export type DeviceSpec = { kind: 'auto' } | { kind: 'cpu' } | { kind: 'cuda'; deviceId: number };
+
+export interface ServerConfig {
+  host: string;
+  port: number;
+  modelsDir: string;
+  defaultModel?: string;
+  device: DeviceSpec;
+  /** Inference workers (one onnxruntime session each) per model version; undefined: the model's config, else 1. */
+  workers?: number;
+  /** onnxruntime intra-op threads per worker; 0: the cores divided among the workers. */
+  intraOpThreads: number;
+  maxBatchSize?: number;
+  maxQueueDelayMs?: number;
+  maxQueueSize?: number;
+  maxMessageBytes: number;
+  maxImagePixels: number;
+  /** Images decoded and resized at once (bounds the memory that a burst of large images takes). */
+  preprocessConcurrency: number;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  shutdownGraceMs: number;
+}
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+type Key = keyof ServerConfig;
+
+export interface OptionSpec {
+  key: Key;
+  /** commander flag, e.g. `--port <n>` */
+  flag: string;
+  env: string;
+  doc: string;
+  /** Shown in help; undefined: computed (doc says how). */
+  defaultText?: string;
+  parse: (raw: string, name: string) => unknown;
+}
+
+const integer =
+  (min: number, max: number) =>
+  (raw: string, name: string): number => {
+    const value = Number(raw);
+    if (!/^-?\d+$/.test(raw.trim()) || !Number.isSafeInteger(value) || value < min || value > max) {
+      throw new ConfigError(`${name}: expected an integer from ${min} to ${max}, got "${raw}"`);
+    }
+    return value;
+  };
+
+const number =
+  (min: number, max: number) =>
+  (raw: string, name: string): number => {
+    const value = Number(raw);
+    if (raw.trim() === '' || !Number.isFinite(value) || value < min || value > max) {
+      throw new ConfigError(`${name}: expected a number from ${min} to ${max}, got "${raw}"`);
+    }
+    return value;
+  };
+
+const text = (raw: string, name: string): string => {
+  if (raw.trim() === '') throw new ConfigError(`${name}: must not be empty`);
+  return raw;
+};
+
+export function parseDevice(raw: string, name = 'device'): DeviceSpec {
+  const value = raw.trim().toLowerCase();
+  if (value === 'auto') return { kind: 'auto' };
+  if (value === 'cpu') return { kind: 'cpu' };
+  const match = /^cuda(?::(\d+))?$/.exec(value);
+  if (match) return { kind: 'cuda', deviceId: match[1] === undefined ? 0 : Number(match[1]) };
+  throw new ConfigError(`${name}: expected auto, cpu, cuda or cuda:N, got "${raw}"`);
+}
+
+export function formatDevice(device: DeviceSpec): string {
+  return device.kind === 'cuda' ? `cuda:${device.deviceId}` : device.kind;
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export const SERVER_OPTIONS: OptionSpec[] = [
+  {
+    key: 'host',
+    flag: '--host <address>',
+    env: 'LUAB_HOST',
+    doc: 'address to listen on',
+    defaultText: '0.0.0.0',
+    parse: text,
+  },
+  {
+    key: 'port',
+    flag: '--port <n>',
+    env: 'LUAB_PORT',
+    doc: 'gRPC port (0: any free port)',
+    defaultText: '50051',
+    parse: integer(0, 65535),
+  },
+  {
+    key: 'modelsDir',
+    flag: '--models <dir>',
+    env: 'LUAB_MODELS',
+    doc: 'model repository folder',
+    defaultText: './models',
+    parse: text,
+  },
+  {
+    key: 'defaultModel',
+    flag: '--default-model <name>',
+    env: 'LUAB_DEFAULT_MODEL',
+    doc: 'model served when a request names none (default: the only model, else the first by name)',
+    parse: text,
+  },
+  {
+    key: 'device',
+    flag: '--device <device>',
+    env: 'LUAB_DEVICE',
+    doc: 'auto (CUDA if it loads, else CPU), cpu, cuda or cuda:N (fail if CUDA cannot be used)',
+    defaultText: 'auto',
+    parse: parseDevice,
+  },
+  {
+    key: 'workers',
+    flag: '--workers <n>',
+    env: 'LUAB_WORKERS',
+    doc: 'inference worker threads per model version (model config, else 1)',
+    parse: integer(1, 64),
+  },
+  {
+    key: 'intraOpThreads',
+    flag: '--intra-op-threads <n>',
+    env: 'LUAB_INTRA_OP_THREADS',
+    doc: 'onnxruntime threads per worker (0: cores / workers)',
+    defaultText: '0',
+    parse: integer(0, 256),
+  },
+  {
+    key: 'maxBatchSize',
+    flag: '--max-batch-size <n>',
+    env: 'LUAB_MAX_BATCH_SIZE',
+    doc: 'largest dynamic batch (1 disables batching; model config, else 32)',
+    parse: integer(1, 1024),
+  },
+  {
+    key: 'maxQueueDelayMs',
+    flag: '--max-queue-delay-ms <ms>',
+    env: 'LUAB_MAX_QUEUE_DELAY_MS',
+    doc: 'how long a request may wait for a fuller batch (model config, else 2)',
+    parse: number(0, 10000),
+  },
+  {
+    key: 'maxQueueSize',
+    flag: '--max-queue-size <n>',
+    env: 'LUAB_MAX_QUEUE_SIZE',
+    doc: 'requests waiting per model version before RESOURCE_EXHAUSTED (model config, else 1024)',
+    parse: integer(1, 1_000_000),
+  },
+  {
+    key: 'maxMessageBytes',
+    flag: '--max-message-bytes <n>',
+    env: 'LUAB_MAX_MESSAGE_BYTES',
+    doc: 'largest request or response message',
+    defaultText: String(32 * 1024 * 1024),
+    parse: integer(1024, 2 ** 31 - 1),
+  },
+  {
+    key: 'maxImagePixels',
+    flag: '--max-image-pixels <n>',
+    env: 'LUAB_MAX_IMAGE_PIXELS',
+    doc: 'largest image (width x height) decoded; guards against decompression bombs',
+    defaultText: '100000000',
+    parse: integer(1, 2 ** 31 - 1),
+  },
+  {
+    key: 'preprocessConcurrency',
+    flag: '--preprocess-concurrency <n>',
+    env: 'LUAB_PREPROCESS_CONCURRENCY',
+    doc: 'images decoded at once (0: 2 x cores)',
+    defaultText: '0',
+    parse: integer(0, 1024),
+  },
+  {
+    key: 'logLevel',
+    flag: '--log-level <level>',
+    env: 'LUAB_LOG_LEVEL',
+    doc: LOG_LEVELS.join(', '),
+    defaultText: 'info',
+    parse: (raw, name) => {
+      if (!(LOG_LEVELS as readonly string[]).includes(raw))
+        throw new ConfigError(`${name}: expected one of ${LOG_LEVELS.join(', ')}, got "${raw}"`);
+      return raw;
+    },
+  },
+  {
+    key: 'shutdownGraceMs',
+    flag: '--shutdown-grace-ms <ms>',
+    env: 'LUAB_SHUTDOWN_GRACE_MS',
+    doc: 'on SIGTERM/SIGINT, how long in-flight requests may finish',
+    defaultText: '10000',
+    parse: integer(0, 3_600_000),
+  },
+];
+
+export const DEFAULTS: ServerConfig = {
+  host: '0.0.0.0',
+  port: 50051,
+  modelsDir: './models',
+  device: { kind: 'auto' },
+  intraOpThreads: 0,
+  maxMessageBytes: 32 * 1024 * 1024,
+  maxImagePixels: 100_000_000,
+  preprocessConcurrency: 0,
+  logLevel: 'info',
+  shutdownGraceMs: 10_000,
+};
+
+/** The option's CLI flag name, e.g. `--port`. */
+export const flagName = (spec: OptionSpec) => spec.flag.split(' ')[0];
+
+/**
+ * Resolves the configuration from flag values (raw strings keyed by config key, as commander gives them), the
+ * environment and the defaults. Throws {@link ConfigError} naming the flag and variable of a bad value.
+ */
+export function resolveServerConfig(
+  flags: Partial<Record<Key, string>>,
+  env: NodeJS.ProcessEnv = process.env,
+  overrides: Partial<ServerConfig> = {},
+): ServerConfig {
+  const config: Record<string, unknown> = { ...DEFAULTS };
+  for (const spec of SERVER_OPTIONS) {
+    const fromFlag = flags[spec.key];
+    const fromEnv = env[spec.env];
+    if (fromFlag !== undefined) config[spec.key] = spec.parse(String(fromFlag), flagName(spec));
+    else if (fromEnv !== undefined && fromEnv !== '') config[spec.key] = spec.parse(fromEnv, spec.env);
+  }
+  return { ...(config as unknown as ServerConfig), ...overrides };
+}
+
+/** Threads per worker when the user left it at 0: share the cores among the model's workers. */
+export function effectiveIntraOpThreads(config: ServerConfig, workers: number): number {
+  if (config.intraOpThreads > 0) return config.intraOpThreads;
+  return Math.max(1, Math.floor(availableParallelism() / workers));
+}
+
+export function effectivePreprocessConcurrency(config: ServerConfig): number {
+  return config.preprocessConcurrency > 0 ? config.preprocessConcurrency : 2 * availableParallelism();
+}

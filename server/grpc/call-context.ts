@@ -1,0 +1,17 @@
+/** The parts of a grpc-js server call the predictor cares about: its deadline and its cancellation. */
+import type { Deadline } from '@grpc/grpc-js';
+import type { CallContext } from '../predictor.js';
+
+interface CancellableCall {
+  getDeadline(): Deadline;
+  on(event: 'cancelled', listener: () => void): unknown;
+}
+
+export function callContext(call: CancellableCall): CallContext {
+  const controller = new AbortController();
+  // grpc-js emits 'cancelled' when the client cancels and when the deadline passes.
+  call.on('cancelled', () => controller.abort());
+  const deadline = call.getDeadline();
+  const ms = deadline instanceof Date ? deadline.getTime() : Number(deadline);
+  return { deadline: Number.isFinite(ms) ? ms : Infinity, signal: controller.signal };
+}

@@ -1,0 +1,26 @@
+/** ModelRepository entries → the API's ModelInfo messages (ListModels, GetModel). */
+import { pointOutputName } from '../model-repository/model-config.js';
+import type { ModelEntry } from '../model-repository/repository.js';
+import { ModelVersion_State, type ModelInfo } from '../../proto/generated/luab/v1/inference.js';
+
+export function toModelInfo(entry: ModelEntry): ModelInfo {
+  const config = entry.config;
+  const ready = entry.versions.filter((v) => v.state === 'ready');
+  return {
+    name: entry.name,
+    task: config?.task ?? '',
+    labels: (config?.labels ?? []).map((l) => ({ name: l.name, wnid: l.wnid ?? '' })),
+    inputName: config?.input.name ?? '',
+    inputHeight: config?.input.height ?? 0,
+    inputWidth: config?.input.width ?? 0,
+    pointOutput: config ? (pointOutputName(config) ? (config.task === 'single-label' ? 'point' : 'points') : '') : '',
+    versions: entry.versions.map((v) =>
+      v.state === 'ready'
+        ? { version: v.version, state: ModelVersion_State.STATE_READY, error: '', device: v.loaded.runtime.device }
+        : { version: v.version, state: ModelVersion_State.STATE_FAILED, error: v.error, device: '' },
+    ),
+    latestVersion: ready.length > 0 ? ready[ready.length - 1].version : 0,
+    error: entry.error ?? '',
+    provenanceJson: config?.provenance ? JSON.stringify(config.provenance) : '',
+  };
+}

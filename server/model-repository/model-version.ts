@@ -1,0 +1,95 @@
+/**
+ * One loaded model version: its worker pool, its batcher and its config. Loading checks the ONNX model against
+ * config.json and runs a warm-up batch (the largest batch the batcher will send) so the first request is not slow.
+ */
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { DynamicBatcher, type BatchingOptions } from '../batching/dynamic-batcher.js';
+import type { ServerConfig } from '../config.js';
+import { effectiveIntraOpThreads } from '../config.js';
+import type { WorkerDevice } from '../runtime/execution-provider.js';
+import type { ModelRuntime } from '../runtime/model-runtime.js';
+import { OnnxWorkerPool } from '../runtime/onnx-worker-pool.js';
+import type { PreprocessSpec } from '../preprocess/image-preprocessor.js';
+import type { ModelConfig } from './model-config.js';
+import { checkModelIo, checkOutputShapes, fixedBatchSize } from './model-io-check.js';
+
+export interface LoadedVersion {
+  version: number;
+  runtime: ModelRuntime;
+  batcher: DynamicBatcher;
+  batching: BatchingOptions;
+  preprocess: PreprocessSpec;
+}
+
+const DEFAULT_BATCHING: BatchingOptions = { maxBatchSize: 32, maxQueueDelayMs: 2, maxQueueSize: 1024 };
+
+/** Batching options: flag/env (already in `server`) > the model's config.json > defaults. */
+export function batchingOptions(server: ServerConfig, model: ModelConfig): BatchingOptions {
+  return {
+    maxBatchSize: server.maxBatchSize ?? model.serving?.max_batch_size ?? DEFAULT_BATCHING.maxBatchSize,
+    maxQueueDelayMs: server.maxQueueDelayMs ?? model.serving?.max_queue_delay_ms ?? DEFAULT_BATCHING.maxQueueDelayMs,
+    maxQueueSize: server.maxQueueSize ?? model.serving?.max_queue_size ?? DEFAULT_BATCHING.maxQueueSize,
+  };
+}
+
+export function preprocessSpec(config: ModelConfig): PreprocessSpec {
+  return {
+    inputWidth: config.input.width,
+    inputHeight: config.input.height,
+    mean: config.preprocess.mean,
+    std: config.preprocess.std,
+    cropPct: config.preprocess.crop_pct,
+    cropMode: config.preprocess.crop_mode ?? 'center',
+    interpolation: config.preprocess.interpolation ?? 'bilinear',
+  };
+}
+
+export async function loadVersion(
+  name: string,
+  modelDir: string,
+  version: number,
+  config: ModelConfig,
+  server: ServerConfig,
+  device: WorkerDevice,
+  log: Logger,
+): Promise<LoadedVersion & { cudaFallbackReason?: string }> {
+  const modelFile = join(modelDir, String(version), 'model.onnx');
+  const workers = server.workers ?? config.serving?.workers ?? 1;
+  const runtime = await OnnxWorkerPool.create({
+    modelPath: modelFile,
+    workers,
+    intraOpThreads: effectiveIntraOpThreads(server, workers),
+    device,
+    log,
+  });
+  try {
+    checkModelIo(config, runtime.inputs, runtime.outputs, modelFile);
+    const batching = batchingOptions(server, config);
+    const fixedBatch = fixedBatchSize(config, runtime.inputs);
+    if (fixedBatch !== undefined && fixedBatch !== batching.maxBatchSize) {
+      log.warn({ version, fixedBatch }, 'the model has a fixed batch size; batching follows it');
+      batching.maxBatchSize = fixedBatch;
+    }
+    const { height, width } = config.input;
+    const itemDims = [3, height, width];
+    const itemSize = 3 * height * width;
+    for (const batch of new Set([1, batching.maxBatchSize])) {
+      const result = await runtime.run(config.input.name, new Float32Array(batch * itemSize), [batch, ...itemDims]);
+      checkOutputShapes(config, result.outputs, batch, modelFile);
+    }
+    const label = `model "${name}" version ${version}`;
+    const batcher = new DynamicBatcher(runtime, config.input.name, itemDims, batching, label);
+    return {
+      version,
+      runtime,
+      batcher,
+      batching,
+      preprocess: preprocessSpec(config),
+      cudaFallbackReason: runtime.cudaFallbackReason,
+    };
+  } catch (error) {
+    await runtime.close();
+    throw error;
+  }
+}

@@ -1,0 +1,109 @@
+/**
+ * An inference worker thread: owns one onnxruntime session. onnxruntime-node's run() is a synchronous native call
+ * that blocks its thread for the whole inference, so sessions live here, off the main thread that serves gRPC.
+ *
+ * Protocol (messages from the pool): { type: 'run', id, inputName, input: Float32Array, dims } → replies
+ * { type: 'result', id, outputs, inferenceMs } or { type: 'error', id, message }. At start it replies once with
+ * { type: 'ready', ... } or { type: 'failed', message }.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import ort from 'onnxruntime-node';
+import { executionProviders, explainCudaFailure, type WorkerDevice } from './execution-provider.js';
+import type { TensorMetadata } from './model-runtime.js';
+
+export interface WorkerInit {
+  modelPath: string;
+  device: WorkerDevice;
+  intraOpThreads: number;
+}
+
+export type WorkerRequest = { type: 'run'; id: number; inputName: string; input: Float32Array; dims: number[] };
+
+export type WorkerReply =
+  | { type: 'ready'; device: string; cudaFallbackReason?: string; inputs: TensorMetadata[]; outputs: TensorMetadata[] }
+  | { type: 'failed'; message: string }
+  | {
+      type: 'result';
+      id: number;
+      outputs: { name: string; dims: number[]; data: Float32Array }[];
+      inferenceMs: number;
+    }
+  | { type: 'error'; id: number; message: string };
+
+const port = parentPort!;
+const init = workerData as WorkerInit;
+
+function metadata(list: readonly ort.InferenceSession.ValueMetadata[]): TensorMetadata[] {
+  return list.map((m) =>
+    m.isTensor
+      ? { name: m.name, type: m.type, shape: m.shape.map((d) => (typeof d === 'number' ? d : String(d))) }
+      : { name: m.name, type: 'non-tensor', shape: [] },
+  );
+}
+
+async function createSession(): Promise<{ session: ort.InferenceSession; device: string; fallback?: string }> {
+  const options: ort.InferenceSession.SessionOptions = {
+    intraOpNumThreads: init.intraOpThreads,
+    interOpNumThreads: 1,
+    graphOptimizationLevel: 'all',
+    logSeverityLevel: 3,
+  };
+  const device = init.device;
+  if (device.kind === 'cpu') {
+    return {
+      session: await ort.InferenceSession.create(init.modelPath, { ...options, executionProviders: ['cpu'] }),
+      device: 'cpu',
+    };
+  }
+  try {
+    const session = await ort.InferenceSession.create(init.modelPath, {
+      ...options,
+      executionProviders: executionProviders(device),
+    });
+    return { session, device: `cuda:${device.deviceId}` };
+  } catch (error) {
+    const reason = explainCudaFailure(device.deviceId, (error as Error).message);
+    if (!device.allowCpuFallback) throw new Error(reason);
+    const session = await ort.InferenceSession.create(init.modelPath, { ...options, executionProviders: ['cpu'] });
+    return { session, device: 'cpu', fallback: reason };
+  }
+}
+
+async function main(): Promise<void> {
+  let session: ort.InferenceSession;
+  try {
+    const created = await createSession();
+    session = created.session;
+    port.postMessage({
+      type: 'ready',
+      device: created.device,
+      cudaFallbackReason: created.fallback,
+      inputs: metadata(session.inputMetadata),
+      outputs: metadata(session.outputMetadata),
+    } satisfies WorkerReply);
+  } catch (error) {
+    port.postMessage({ type: 'failed', message: (error as Error).message } satisfies WorkerReply);
+    return;
+  }
+
+  port.on('message', async (request: WorkerRequest) => {
+    try {
+      const feeds = { [request.inputName]: new ort.Tensor('float32', request.input, request.dims) };
+      const started = performance.now();
+      const results = await session.run(feeds);
+      const inferenceMs = performance.now() - started;
+      const outputs = Object.entries(results).map(([name, tensor]) => ({
+        name,
+        dims: [...tensor.dims],
+        data: tensor.data as Float32Array,
+      }));
+      // Hand the output buffers over instead of copying them (each buffer once, in case outputs share one).
+      const buffers = [...new Set(outputs.map((o) => o.data.buffer as ArrayBuffer))];
+      port.postMessage({ type: 'result', id: request.id, outputs, inferenceMs } satisfies WorkerReply, buffers);
+    } catch (error) {
+      port.postMessage({ type: 'error', id: request.id, message: (error as Error).message } satisfies WorkerReply);
+    }
+  });
+}
+
+void main();
