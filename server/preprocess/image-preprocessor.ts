@@ -50,7 +50,8 @@ export async function preprocessImage(
 
   let metadata: Metadata;
   try {
-    metadata = await sharp(bytes, options).metadata();
+    // Header only, without the pixel limit, so an oversized image is reported with its size below.
+    metadata = await sharp(bytes, { ...options, limitInputPixels: false }).metadata();
   } catch (error) {
     throw invalidArgument('image', `cannot be decoded as ${ACCEPTED_LIST} (${(error as Error).message})`);
   }

@@ -1,0 +1,186 @@
+/** Dynamic batching semantics, against a scripted runtime whose runs finish when the test says so. */
+import assert from 'node:assert/strict';
+import { status } from '@grpc/grpc-js';
+import { DynamicBatcher, type BatchingOptions } from '../server/batching/dynamic-batcher.js';
+import { ServiceError } from '../server/errors.js';
+import type { ModelRuntime, RunResult } from '../server/runtime/model-runtime.js';
+
+/** Each run() waits until release() is called; it echoes every item's first value as its output. */
+class ScriptedRuntime implements ModelRuntime {
+  readonly device = 'cpu';
+  readonly inputs = [];
+  readonly outputs = [];
+  readonly batches: number[][] = [];
+  private releases: (() => void)[] = [];
+  constructor(readonly concurrency = 1) {}
+
+  run(_name: string, input: Float32Array, dims: number[]): Promise<RunResult> {
+    const n = dims[0];
+    const itemSize = input.length / n;
+    const firsts = Array.from({ length: n }, (_, i) => input[i * itemSize]);
+    this.batches.push(firsts);
+    return new Promise((resolve) =>
+      this.releases.push(() =>
+        resolve({ outputs: { echo: { data: Float32Array.from(firsts), dims: [n, 1] } }, inferenceMs: 1 }),
+      ),
+    );
+  }
+  /** Finishes the oldest running batch. */
+  release(): void {
+    this.releases.shift()?.();
+  }
+  get running(): number {
+    return this.releases.length;
+  }
+  async close() {}
+}
+
+const item = (value: number) => Float32Array.of(value, 0);
+const tick = (ms = 0) => new Promise((r) => setTimeout(r, ms));
+
+function makeBatcher(runtime: ScriptedRuntime, options: Partial<BatchingOptions> = {}) {
+  return new DynamicBatcher(
+    runtime,
+    'x',
+    [2],
+    { maxBatchSize: 4, maxQueueDelayMs: 0, maxQueueSize: 100, ...options },
+    'model "t" version 1',
+  );
+}
+
+describe('DynamicBatcher', () => {
+  it('sends the first request at once and batches what arrives while the model is busy', async () => {
+    const runtime = new ScriptedRuntime();
+    const batcher = makeBatcher(runtime);
+    const results = [1, 2, 3, 4, 5, 6].map((v) => batcher.submit(item(v)));
+    await tick();
+    assert.deepEqual(runtime.batches, [[1]]);
+    runtime.release();
+    await tick();
+    assert.deepEqual(runtime.batches, [[1], [2, 3, 4, 5]], 'the largest batch available, capped at maxBatchSize');
+    runtime.release();
+    await tick();
+    runtime.release();
+    const done = await Promise.all(results);
+    assert.deepEqual(
+      done.map((r) => r.outputs.echo[0]),
+      [1, 2, 3, 4, 5, 6],
+      'each item gets its own output row',
+    );
+    assert.deepEqual(
+      done.map((r) => r.batchSize),
+      [1, 4, 4, 4, 4, 1],
+    );
+    assert.deepEqual(batcher.stats().executions, 3);
+    assert.deepEqual(batcher.stats().inferences, 6);
+  });
+
+  it('waits up to maxQueueDelayMs for a fuller batch, and no longer', async () => {
+    const runtime = new ScriptedRuntime();
+    const batcher = makeBatcher(runtime, { maxQueueDelayMs: 60 });
+    const first = batcher.submit(item(1));
+    await tick(10);
+    const second = batcher.submit(item(2));
+    await tick(10);
+    assert.equal(runtime.batches.length, 0, 'nothing sent before the delay');
+    await tick(70);
+    assert.deepEqual(runtime.batches, [[1, 2]]);
+    runtime.release();
+    await Promise.all([first, second]);
+  });
+
+  it('sends a full batch without waiting for the delay', async () => {
+    const runtime = new ScriptedRuntime();
+    const batcher = makeBatcher(runtime, { maxQueueDelayMs: 10_000 });
+    const all = [1, 2, 3, 4].map((v) => batcher.submit(item(v)));
+    await tick();
+    assert.deepEqual(runtime.batches, [[1, 2, 3, 4]]);
+    runtime.release();
+    await Promise.all(all);
+  });
+
+  it('runs as many batches at once as the runtime has sessions', async () => {
+    const runtime = new ScriptedRuntime(2);
+    const batcher = makeBatcher(runtime, { maxBatchSize: 1 });
+    const all = [1, 2, 3].map((v) => batcher.submit(item(v)));
+    await tick();
+    assert.equal(runtime.running, 2);
+    runtime.release();
+    runtime.release();
+    await tick();
+    runtime.release();
+    await Promise.all(all);
+    assert.deepEqual(runtime.batches, [[1], [2], [3]]);
+  });
+
+  it('rejects with RESOURCE_EXHAUSTED when the queue is full', async () => {
+    const runtime = new ScriptedRuntime();
+    const batcher = makeBatcher(runtime, { maxQueueSize: 2, maxBatchSize: 8, maxQueueDelayMs: 10_000 });
+    const queued = [batcher.submit(item(1)), batcher.submit(item(2))];
+    await assert.rejects(batcher.submit(item(3)), (e: ServiceError) => {
+      assert.equal(e.code, status.RESOURCE_EXHAUSTED);
+      assert.match(e.message, /model "t" version 1: the queue is full \(2 requests waiting\)/);
+      return true;
+    });
+    assert.equal(batcher.stats().dropped.queueFull, 1);
+    batcher.close(new Error('test over'));
+    await Promise.allSettled(queued);
+  });
+
+  it('drops requests whose deadline passed before they reach the model', async () => {
+    const runtime = new ScriptedRuntime();
+    const batcher = makeBatcher(runtime);
+    const blocker = batcher.submit(item(1)); // occupies the only session
+    await tick();
+    const late = batcher.submit(item(2), { deadline: Date.now() + 20 });
+    const onTime = batcher.submit(item(3));
+    await tick(40);
+    runtime.release();
+    await assert.rejects(late, (e: ServiceError) => e.code === status.DEADLINE_EXCEEDED);
+    await tick();
+    assert.deepEqual(runtime.batches, [[1], [3]], 'the expired request never ran');
+    runtime.release();
+    await Promise.all([blocker, onTime]);
+    assert.equal(batcher.stats().dropped.deadline, 1);
+  });
+
+  it('drops requests whose client cancelled, at once', async () => {
+    const runtime = new ScriptedRuntime();
+    const batcher = makeBatcher(runtime);
+    const blocker = batcher.submit(item(1));
+    await tick();
+    const controller = new AbortController();
+    const cancelledRequest = batcher.submit(item(2), { signal: controller.signal });
+    controller.abort();
+    await assert.rejects(cancelledRequest, (e: ServiceError) => e.code === status.CANCELLED);
+    assert.equal(batcher.stats().queued, 0, 'the cancelled request left the queue');
+    runtime.release();
+    await blocker;
+    await tick();
+    assert.deepEqual(runtime.batches, [[1]]);
+    assert.equal(batcher.stats().dropped.cancelled, 1);
+  });
+
+  it('fails every item of a batch whose run fails, and keeps going', async () => {
+    const runtime = new ScriptedRuntime();
+    const failing: ModelRuntime = {
+      ...runtime,
+      concurrency: 1,
+      device: 'cpu',
+      inputs: [],
+      outputs: [],
+      run: () => Promise.reject(new Error('boom')),
+      close: async () => {},
+    };
+    const batcher = new DynamicBatcher(
+      failing,
+      'x',
+      [2],
+      { maxBatchSize: 4, maxQueueDelayMs: 0, maxQueueSize: 10 },
+      'm',
+    );
+    await assert.rejects(batcher.submit(item(1)), /boom/);
+    await assert.rejects(batcher.submit(item(2)), /boom/);
+    assert.equal(batcher.stats().inFlight, 0);
+  });
+});
