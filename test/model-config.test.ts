@@ -7,6 +7,7 @@ import { GOOD_MODELS } from './helpers/paths.js';
 
 const good = () => JSON.parse(readFileSync(join(GOOD_MODELS, 'centroid', 'config.json'), 'utf8'));
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the tests poke at arbitrary JSON
 function rejects(mutate: (config: Record<string, any>) => void, message: RegExp) {
   const config = good();
   mutate(config);
