@@ -7,7 +7,7 @@ import { mkdirSync, readdirSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import cliProgress from 'cli-progress';
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import pLimit from 'p-limit';
 import { drawPrediction } from '../draw.js';
 import { LuabClient, LuabError, type PredictResponse } from '../luab-client.js';
@@ -81,13 +81,12 @@ export function createPredictCommand(): Command {
     .description('classify images and locate their object with a LUAB model')
     .argument('<image...>', 'image files (JPEG, PNG, WebP, GIF, TIFF, AVIF) or folders of them')
     .addOption(addressOption())
-    .option('--model <name>', 'model name (default: the server default)', '')
-    .option('--model-version <n>', 'model version (default: latest)', parseInteger(0), 0)
-    .option(
-      '--top-k <k>',
-      'classes to return (default: the server default, 5 or all if fewer)',
-      parseInteger(1, 100000),
-      0,
+    .addOption(new Option('--model <name>', 'model name').default('', "the server's default model"))
+    .addOption(new Option('--model-version <n>', 'model version').argParser(parseInteger(0)).default(0, 'the latest'))
+    .addOption(
+      new Option('--top-k <k>', 'classes to return')
+        .argParser(parseInteger(1, 100000))
+        .default(0, '5, or all if fewer'),
     )
     .option('--json', 'one JSON object per image (JSON Lines) on stdout')
     .option('--draw <path>', 'write the image with point and label drawn (PNG); with several images, a folder')
