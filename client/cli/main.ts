@@ -4,6 +4,7 @@ import { Command, type CommanderError } from 'commander';
 import { createModelsCommand } from '../commands/models.js';
 import { createPredictCommand } from '../commands/predict.js';
 import { createServeCommand } from '../commands/serve.js';
+import { createTrainerCommands } from '../commands/trainer.js';
 
 const program = new Command('luab').description(
   'LUAB: serve, query, evaluate and train classifiers that learn from annotation byproducts',
@@ -11,6 +12,7 @@ const program = new Command('luab').description(
 program.addCommand(createServeCommand());
 program.addCommand(createPredictCommand());
 program.addCommand(createModelsCommand());
+for (const command of createTrainerCommands()) program.addCommand(command);
 
 // commander's own errors (unknown option, bad argument) are usage errors: exit 2, as POSIX tools do. Commands
 // added with addCommand() do not inherit these settings, so they are applied to each.
