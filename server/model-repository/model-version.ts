@@ -10,7 +10,8 @@ import { effectiveIntraOpThreads } from '../config.js';
 import type { WorkerDevice } from '../runtime/execution-provider.js';
 import type { ModelRuntime } from '../runtime/model-runtime.js';
 import { OnnxWorkerPool } from '../runtime/onnx-worker-pool.js';
-import type { PreprocessSpec } from '../preprocess/image-preprocessor.js';
+import { preprocessImage, type PreprocessSpec } from '../preprocess/image-preprocessor.js';
+import sharp from 'sharp';
 import type { ModelConfig } from './model-config.js';
 import { checkModelIo, checkOutputShapes, fixedBatchSize } from './model-io-check.js';
 
@@ -45,6 +46,12 @@ export function preprocessSpec(config: ModelConfig): PreprocessSpec {
   };
 }
 
+let warmUpJpeg: Promise<Buffer> | undefined;
+const warmUpImage = () =>
+  (warmUpJpeg ??= sharp({ create: { width: 64, height: 48, channels: 3, background: '#808080' } })
+    .jpeg()
+    .toBuffer());
+
 export async function loadVersion(
   name: string,
   modelDir: string,
@@ -78,6 +85,8 @@ export async function loadVersion(
       const result = await runtime.run(config.input.name, new Float32Array(batch * itemSize), [batch, ...itemDims]);
       checkOutputShapes(config, result.outputs, batch, modelFile);
     }
+    // libvips initialises its codecs and resize kernels lazily: one small decode here keeps that off the first request.
+    await preprocessImage(await warmUpImage(), preprocessSpec(config), server.maxImagePixels);
     const label = `model "${name}" version ${version}`;
     const batcher = new DynamicBatcher(runtime, config.input.name, itemDims, batching, label);
     return {
