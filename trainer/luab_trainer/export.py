@@ -142,8 +142,23 @@ def export_onnx(model: PointClassifier, multi_label: bool, input_size: int, path
             opset_version=OPSET,
             do_constant_folding=True,
         )
+    _declare_output_shapes(path, model, multi_label)
     onnx.checker.check_model(onnx.load(path))
     return names
+
+
+def _declare_output_shapes(path: str, model: PointClassifier, multi_label: bool) -> None:
+    """The tracer leaves the point output's class/xy axes symbolic (they come out of a Reshape); the server
+    checks declared shapes at load, so write the known sizes into the graph's output types."""
+    classes = model.head.out_features
+    known = {"logits": [classes], "point": [2], "points": [classes, 2]}
+    proto = onnx.load(path)
+    for output in proto.graph.output:
+        dims = output.type.tensor_type.shape.dim
+        for dim, size in zip(dims[1:], known[output.name]):
+            dim.Clear()
+            dim.dim_value = size
+    onnx.save(proto, path)
 
 
 def check_parity(
