@@ -207,7 +207,10 @@ def _scalar(value_type: type, raw: Any) -> Any:
         return raw
     if value_type in (int, float) and isinstance(raw, str):
         # YAML 1.1 reads 1e-3 (no dot) as a string; accept the number people meant
-        return value_type(raw)
+        try:
+            return value_type(raw)
+        except ValueError:
+            raise TypeError(f"expected {value_type.__name__}, got {raw!r}") from None
     if value_type is float and isinstance(raw, (int, float)) and not isinstance(raw, bool):
         return float(raw)
     if value_type is int and isinstance(raw, int) and not isinstance(raw, bool):
