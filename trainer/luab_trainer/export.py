@@ -15,6 +15,7 @@ import os
 import re
 import shutil
 import tempfile
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
@@ -131,7 +132,10 @@ def export_onnx(model: PointClassifier, multi_label: bool, input_size: int, path
     graph = _OnnxGraph(model, multi_label).eval()
     names = output_names(model, multi_label)
     dummy = torch.randn(2, 3, input_size, input_size)
-    with torch.no_grad():
+    # The tracer warns about every shape assert in torch's attention code; they are constants for a fixed input
+    # size, and the parity check runs a batch size other than the traced one, which is what would break.
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore", torch.jit.TracerWarning)
         torch.onnx.export(
             graph,
             dummy,
