@@ -6,7 +6,6 @@ configuration error. Errors are one line on stderr naming the file/field/key; th
 
 from __future__ import annotations
 
-import argparse
 import logging
 import sys
 

@@ -38,8 +38,49 @@ def autocast(device: torch.device, enabled: bool):
     return contextlib.nullcontext()
 
 
-def _batch_to(batch: dict, device: torch.device) -> dict:
+def to_device(batch: dict, device: torch.device) -> dict:
     return {k: v.to(device, non_blocking=True) if torch.is_tensor(v) else v for k, v in batch.items()}
+
+
+def train_step(
+    model: torch.nn.Module,
+    criterion: LuabLoss,
+    batch: dict,
+    optimizer: torch.optim.Optimizer,
+    scheduler,
+    scaler,
+    ctx: StepContext,
+    where: str = "",
+) -> dict:
+    """One optimisation step on a batch already on the device; returns the loss parts (tensors)."""
+    with autocast(ctx.device, ctx.amp):
+        logits, points = model(batch["image"])
+        denominator = None
+        if ctx.dist.enabled and points is not None:
+            # DDP averages gradients over processes; normalising by the GLOBAL target count (over world size)
+            # makes that average equal one process's loss over the whole global batch
+            global_count = all_reduce_sum(batch["point_weight"].sum(), ctx.dist)
+            denominator = global_count.clamp(min=1.0) / ctx.dist.world_size
+        parts = criterion(logits, points, batch["label"], batch["point"], batch["point_weight"], denominator)
+    loss = parts["loss"]
+    finite = torch.isfinite(loss.detach()).to(torch.float32)
+    if ctx.dist.enabled:
+        dist.all_reduce(finite, op=dist.ReduceOp.MIN)  # every process stops together, none waits forever
+    if finite.item() < 1:
+        raise NonFiniteLossError(
+            f"non-finite loss at {where}: loss={loss.item()}, "
+            f"loss_cls={parts['loss_cls'].item()}, loss_point={parts['loss_point'].item()} "
+            "(on this process, or another one). Lower the learning rate or point_lambda, or check the data."
+        )
+    optimizer.zero_grad(set_to_none=True)
+    scaler.scale(loss).backward()
+    if ctx.clip_grad:
+        scaler.unscale_(optimizer)
+        torch.nn.utils.clip_grad_norm_(model.parameters(), ctx.clip_grad)
+    scaler.step(optimizer)
+    scaler.update()
+    scheduler.step()
+    return parts
 
 
 def train_one_epoch(
@@ -57,39 +98,14 @@ def train_one_epoch(
     point_totals = torch.zeros(2, dtype=torch.float64)  # slots with a target, slots
     bar = tqdm(loader, desc=f"epoch {epoch}", unit="batch", leave=False, disable=not (ctx.progress and ctx.dist.is_main))
     for step, batch in enumerate(bar):
-        batch = _batch_to(batch, ctx.device)
-        with autocast(ctx.device, ctx.amp):
-            logits, points = model(batch["image"])
-            denominator = None
-            if ctx.dist.enabled and points is not None:
-                # DDP averages gradients over processes; normalising by the GLOBAL target count (over world size)
-                # makes that average equal one process's loss over the whole global batch
-                global_count = all_reduce_sum(batch["point_weight"].sum(), ctx.dist)
-                denominator = global_count.clamp(min=1.0) / ctx.dist.world_size
-            parts = criterion(logits, points, batch["label"], batch["point"], batch["point_weight"], denominator)
-        loss = parts["loss"]
-        finite = torch.isfinite(loss.detach()).to(torch.float32)
-        if ctx.dist.enabled:
-            dist.all_reduce(finite, op=dist.ReduceOp.MIN)  # every process stops together, none waits forever
-        if finite.item() < 1:
-            raise NonFiniteLossError(
-                f"non-finite loss at epoch {epoch}, step {step}: loss={loss.item()}, "
-                f"loss_cls={parts['loss_cls'].item()}, loss_point={parts['loss_point'].item()} "
-                "(on this process, or another one). Lower the learning rate or point_lambda, or check the data."
-            )
-        optimizer.zero_grad(set_to_none=True)
-        scaler.scale(loss).backward()
-        if ctx.clip_grad:
-            scaler.unscale_(optimizer)
-            torch.nn.utils.clip_grad_norm_(model.parameters(), ctx.clip_grad)
-        scaler.step(optimizer)
-        scaler.update()
-        scheduler.step()
+        batch = to_device(batch, ctx.device)
+        parts = train_step(model, criterion, batch, optimizer, scheduler, scaler, ctx, f"epoch {epoch}, step {step}")
         n = batch["image"].shape[0]
-        totals += torch.tensor([loss.item() * n, parts["loss_cls"].item() * n, parts["loss_point"].item() * n, n])
+        loss = parts["loss"].item()
+        totals += torch.tensor([loss * n, parts["loss_cls"].item() * n, parts["loss_point"].item() * n, n])
         point_totals += torch.tensor([batch["point_weight"].sum().item(), batch["point_weight"].numel()])
         if ctx.dist.is_main:
-            bar.set_postfix(loss=f"{loss.item():.4f}", lr=f"{optimizer.param_groups[0]['lr']:.2e}")
+            bar.set_postfix(loss=f"{loss:.4f}", lr=f"{optimizer.param_groups[0]['lr']:.2e}")
     totals, point_totals = all_reduce_sum(totals, ctx.dist), all_reduce_sum(point_totals, ctx.dist)
     samples = max(totals[3].item(), 1.0)
     return {

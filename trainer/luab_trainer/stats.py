@@ -20,8 +20,8 @@ from tqdm import tqdm
 
 from .byproducts.coco_ab import TARGET_RULES as COCO_RULES
 from .byproducts.coco_ab import class_targets, iter_coco_ab
-from .byproducts.errors import ByproductFormatError, SkipCounter
-from .byproducts.imagenet_ab import TARGET_RULES, Box, parse_imagenet_ab_xml, point_target
+from .byproducts.errors import SkipCounter
+from .byproducts.imagenet_ab import TARGET_RULES, Box, read_with_target
 
 HIST_RANGE = (-0.5, 1.5)  # box-relative coordinates: 0..1 is inside the box
 HIST_BINS = 40
@@ -51,12 +51,10 @@ def imagenet_ab_stats(xml_dir: str, rule: str, skips: SkipCounter, progress: boo
     relative = []
     hits = centre_hits = random_expectation = 0.0
     for path in tqdm(paths, desc="reading XML", unit="file", disable=not progress):
-        try:
-            record = parse_imagenet_ab_xml(path)
-            target = point_target(record, rule)
-        except ByproductFormatError as error:
-            skips.handle(error)
+        parsed = read_with_target(path, rule, skips)
+        if parsed is None:
             continue
+        record, target = parsed
         counts["images"] += 1
         counts["with_byproduct"] += bool(record.annotators)
         counts["annotator_blocks"] += len(record.annotators)

@@ -16,7 +16,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
-from .errors import ByproductFormatError
+from .errors import ByproductFormatError, SkipCounter
 
 #: The point-target rules. ``first-selected-mean`` is the official loader's: the mean over the annotators whose
 #: block ended ``selected`` of that block's FIRST click. ``last-selected``: the same mean of each such block's LAST
@@ -280,3 +280,15 @@ def point_target(record: ImageNetABRecord, rule: str = "first-selected-mean") ->
         return latest.x, latest.y
     picks = [block.selected_records[0 if rule == "first-selected-mean" else -1] for _, block in selected]
     return sum(p.x for p in picks) / len(picks), sum(p.y for p in picks) / len(picks)
+
+
+def read_with_target(
+    path: str, rule: str, skips: SkipCounter
+) -> Optional[tuple[ImageNetABRecord, Optional[tuple[float, float]]]]:
+    """The record and its target; a malformed file raises, or (``--skip-bad``) is counted and gives None."""
+    try:
+        record = parse_imagenet_ab_xml(path)
+        return record, point_target(record, rule)
+    except ByproductFormatError as error:
+        skips.handle(error)
+        return None

@@ -16,8 +16,8 @@ import numpy as np
 from torchvision.datasets.folder import IMG_EXTENSIONS, make_dataset
 from tqdm import tqdm
 
-from ..byproducts.errors import ByproductFormatError, SkipCounter
-from ..byproducts.imagenet_ab import parse_imagenet_ab_xml, point_target
+from ..byproducts.errors import SkipCounter
+from ..byproducts.imagenet_ab import read_with_target
 from .classes import ClassInfo
 from .point_dataset import PointAnnotations
 
@@ -64,12 +64,10 @@ def build_imagenet_ab(
         if xml_path is None:
             missing_xml += 1
             continue
-        try:
-            record = parse_imagenet_ab_xml(xml_path)
-            target = point_target(record, target_rule)
-        except ByproductFormatError as error:
-            skips.handle(error)
+        parsed = read_with_target(xml_path, target_rule, skips)
+        if parsed is None:
             continue
+        record, target = parsed
         if target is not None:
             points[index, 0] = target
             weights[index, 0] = 1.0
