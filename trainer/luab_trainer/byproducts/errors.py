@@ -21,6 +21,10 @@ class ByproductFormatError(ValueError):
         self.field = field
         self.message = message
 
+    def __reduce__(self):
+        # pickled when a parser process hands the error back to the main process
+        return (ByproductFormatError, (self.path, self.field, self.message))
+
 
 @dataclass
 class SkipCounter:

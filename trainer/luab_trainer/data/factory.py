@@ -34,14 +34,14 @@ def build_data(cfg: TrainConfig, progress: bool) -> DataBundle:
         classes = load_classes(data_dir, cfg.train_split)
         train_ann = build_imagenet_ab(
             data_dir, cfg.train_split, cfg.train_xml_dir or os.path.join(data_dir, "train_xml"),
-            classes, cfg.target_rule, skips, with_boxes=False, progress=progress,
+            classes, cfg.target_rule, skips, with_boxes=False, progress=progress, processes=cfg.workers,
         )  # fmt: skip
         val_ann = None
         if cfg.val_split:
             val_xml = cfg.val_xml_dir or os.path.join(data_dir, "val_xml")
             val_ann = build_imagenet_ab(
                 data_dir, cfg.val_split, val_xml if os.path.isdir(val_xml) else None,
-                classes, cfg.target_rule, skips, with_boxes=True, progress=progress,
+                classes, cfg.target_rule, skips, with_boxes=True, progress=progress, processes=cfg.workers,
             )  # fmt: skip
         multi_label = False
     else:

@@ -9,6 +9,7 @@ target: regression weight 0, as in the released data where 0.7% of the images ha
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import os
 from typing import Optional
 
@@ -16,8 +17,8 @@ import numpy as np
 from torchvision.datasets.folder import IMG_EXTENSIONS, make_dataset
 from tqdm import tqdm
 
-from ..byproducts.errors import SkipCounter
-from ..byproducts.imagenet_ab import read_with_target
+from ..byproducts.errors import ByproductFormatError, SkipCounter
+from ..byproducts.imagenet_ab import parse_imagenet_ab_xml, point_target
 from .classes import ClassInfo
 from .point_dataset import PointAnnotations
 
@@ -31,6 +32,23 @@ def _xml_path(xml_dir: str, folder: str, image_id: str) -> Optional[str]:
     return None
 
 
+def _read_xml(task: tuple[Optional[str], str, bool]):
+    """One image's XML -> ("missing",) | ("bad", error) | ("ok", target or None, boxes or None). A module-level
+    function so a process pool can run it; errors come back as values and are counted in the main process."""
+    xml_path, rule, want_boxes = task
+    if xml_path is None:
+        return ("missing",)
+    try:
+        record = parse_imagenet_ab_xml(xml_path)
+        target = point_target(record, rule)
+    except ByproductFormatError as error:
+        return ("bad", error)
+    boxes = None
+    if want_boxes and record.boxes:
+        boxes = np.array([[-1, b.xmin, b.ymin, b.xmax, b.ymax] for b in record.boxes], dtype=np.float32)
+    return ("ok", target, boxes)
+
+
 def build_imagenet_ab(
     data_dir: str,
     split: str,
@@ -40,7 +58,10 @@ def build_imagenet_ab(
     skips: SkipCounter,
     with_boxes: bool,
     progress: bool = True,
+    processes: int = 0,
 ) -> PointAnnotations:
+    """``processes`` > 1 parses the XML in a process pool: ImageNet-AB is 1.28 M files (~0.2 ms each, ~4 min
+    in one process)."""
     split_dir = os.path.join(data_dir, split)
     if not os.path.isdir(split_dir):
         raise FileNotFoundError(f"{split_dir}: no such directory (split '{split}' of --data-dir {data_dir})")
@@ -54,26 +75,30 @@ def build_imagenet_ab(
     weights = np.zeros((n, 1), dtype=np.float32)
     boxes: Optional[list[np.ndarray]] = [np.zeros((0, 5), np.float32)] * n if with_boxes else None
     missing_xml = 0
-    for index, (path, label) in enumerate(
-        tqdm(samples, desc=f"reading {split} XML", unit="img", disable=not progress or xml_dir is None)
-    ):
-        if xml_dir is None:
-            break
-        image_id = os.path.splitext(os.path.basename(path))[0]
-        xml_path = _xml_path(xml_dir, classes[label].folder, image_id)
-        if xml_path is None:
-            missing_xml += 1
-            continue
-        parsed = read_with_target(xml_path, target_rule, skips)
-        if parsed is None:
-            continue
-        record, target = parsed
-        if target is not None:
-            points[index, 0] = target
-            weights[index, 0] = 1.0
-        if boxes is not None and record.boxes:
-            boxes[index] = np.array([[-1, b.xmin, b.ymin, b.xmax, b.ymax] for b in record.boxes], dtype=np.float32)
     if xml_dir is not None:
+        tasks = [
+            (_xml_path(xml_dir, classes[label].folder, os.path.splitext(os.path.basename(path))[0]), target_rule, with_boxes)
+            for path, label in samples
+        ]
+        # the platform default (fork on Linux), as torch's DataLoader workers: no re-import in each child
+        pool = multiprocessing.Pool(processes) if processes > 1 else None
+        try:
+            results = pool.imap(_read_xml, tasks, chunksize=256) if pool else map(_read_xml, tasks)
+            for index, result in enumerate(tqdm(results, total=n, desc=f"reading {split} XML", unit="img", disable=not progress)):
+                if result[0] == "missing":
+                    missing_xml += 1
+                elif result[0] == "bad":
+                    skips.handle(result[1])
+                else:
+                    _, target, image_boxes = result
+                    if target is not None:
+                        points[index, 0] = target
+                        weights[index, 0] = 1.0
+                    if boxes is not None and image_boxes is not None:
+                        boxes[index] = image_boxes
+        finally:
+            if pool:
+                pool.terminate()
         _logger.info(
             "%s: %d images, %d with a point target, %d without an XML file", split, n, int(weights.sum()), missing_xml
         )
