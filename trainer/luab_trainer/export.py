@@ -9,6 +9,7 @@ a half-written version. The config is validated against docs/model-config.schema
 
 from __future__ import annotations
 
+import inspect
 import json
 import logging
 import os
@@ -145,10 +146,17 @@ def export_onnx(model: PointClassifier, multi_label: bool, input_size: int, path
             dynamic_axes={name: {0: "N"} for name in [INPUT_NAME, *names]},
             opset_version=OPSET,
             do_constant_folding=True,
+            **_torchscript_exporter(),
         )
     _declare_output_shapes(path, model, multi_label)
     onnx.checker.check_model(onnx.load(path))
     return names
+
+
+def _torchscript_exporter() -> dict:
+    """PyTorch 2.9 made the dynamo exporter the default (opset 18, dynamic_shapes instead of dynamic_axes); ask
+    for the TorchScript exporter that torch 1.13 has, so every version writes the same opset-17 graph."""
+    return {"dynamo": False} if "dynamo" in inspect.signature(torch.onnx.export).parameters else {}
 
 
 def _declare_output_shapes(path: str, model: PointClassifier, multi_label: bool) -> None:
