@@ -28,6 +28,7 @@ from .export import ExportResult, ExportSpec, export_to_repository
 from .losses import LuabLoss
 from .models import PointClassifier, create_model
 from .optim import create_optimizer, create_scheduler
+from .plots import plot_history
 
 _logger = logging.getLogger(__name__)
 
@@ -183,6 +184,8 @@ def _train(cfg: TrainConfig, device: torch.device, info: DistInfo) -> dict:
                     "history": history,
                 },
             )
+    if info.is_main and history:
+        plot_history(history, os.path.join(run_dir, "curves.png"), f"{os.path.basename(run_dir)}: {cfg.model}, {cfg.objective}")
     exported: Optional[ExportResult] = None
     if cfg.export_to and info.is_main:
         exported = export_to_repository(model, export_spec(cfg, data.classes, data.multi_label, history), cfg.export_to)

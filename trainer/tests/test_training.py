@@ -44,6 +44,13 @@ def test_luab_point_error_beats_rand_and_centre(runs, toy_data):
     assert luab["loss_point"] < 0.5 * runs["luab"]["history"][0]["loss_point"]
 
 
+def test_curves_are_drawn(runs):
+    from PIL import Image
+
+    with Image.open(f"{runs['luab']['run_dir']}/curves.png") as image:
+        assert image.format == "PNG" and image.size == (1200, 360)
+
+
 def test_epoch_log_has_every_field(runs):
     entry = runs["luab"]["history"][-1]
     for key in ("epoch", "loss", "loss_cls", "loss_point", "lr", "val_top1", "val_point_acc", "val_point_error"):
