@@ -1,0 +1,1 @@
+"""Datasets, point-aware transforms and loaders."""

@@ -1,0 +1,107 @@
+"""The one dataset class: images with labels, point targets and (for evaluation) boxes, through a point transform.
+
+Builders for ImageNet-AB and COCO-AB (``imagenet_ab.py``, ``coco_ab.py``) turn their files into the arrays this
+class holds; the training loop only ever sees this class's items.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Optional, Sequence
+
+import numpy as np
+import torch
+from PIL import Image, ImageOps
+from torch.utils.data import Dataset
+from torch.utils.data._utils.collate import default_collate
+
+from .transforms import EvalResizeCrop, to_normalized_tensor
+
+
+@dataclass
+class PointAnnotations:
+    """What the builders produce. N images, K point slots (1, or one per class for multi-label)."""
+
+    paths: list[str]
+    #: int64 [N] class indices (single-label) or float32 [N, C] multi-hot (multi-label)
+    labels: np.ndarray
+    #: float32 [N, K, 2] (x, y) fractions of the original image
+    points: np.ndarray
+    #: float32 [N, K]: 1 where a target exists
+    weights: np.ndarray
+    #: per image, float32 [M, 5] rows (class index or -1, xmin, ymin, xmax, ymax) in pixels; None when unknown
+    boxes: Optional[list[np.ndarray]] = None
+
+    def __post_init__(self) -> None:
+        n = len(self.paths)
+        if not (len(self.labels) == len(self.points) == len(self.weights) == n):
+            raise ValueError("annotations: paths, labels, points and weights must have one entry per image")
+
+    def with_random_points(self, seed: int) -> "PointAnnotations":
+        """The Rand baseline: a uniform-random point wherever a real target exists, drawn once for the whole run.
+
+        The mask is the real one, so Rand and LUAB differ only in where the point is, not in how many samples get
+        a regression term.
+        """
+        generator = np.random.default_rng(seed)
+        random_points = generator.random(self.points.shape).astype(np.float32)
+        return PointAnnotations(self.paths, self.labels, random_points, self.weights.copy(), self.boxes)
+
+
+def load_rgb(path: str) -> Image.Image:
+    """The image as the server sees it: EXIF orientation applied, RGB."""
+    with Image.open(path) as image:
+        return ImageOps.exif_transpose(image).convert("RGB")
+
+
+class PointDataset(Dataset):
+    def __init__(
+        self,
+        annotations: PointAnnotations,
+        transform: Callable,
+        mean: Sequence[float],
+        std: Sequence[float],
+    ) -> None:
+        self.annotations = annotations
+        self.transform = transform
+        self.mean, self.std = list(mean), list(std)
+
+    def __len__(self) -> int:
+        return len(self.annotations.paths)
+
+    def __getitem__(self, index: int) -> dict:
+        ann = self.annotations
+        image = load_rgb(ann.paths[index])
+        boxes = np.zeros((0, 5), dtype=np.float32)
+        if ann.boxes is not None and isinstance(self.transform, EvalResizeCrop) and len(ann.boxes[index]):
+            boxes = _boxes_to_model_frame(ann.boxes[index], self.transform, image)
+        image, points, weights = self.transform(image, ann.points[index], ann.weights[index])
+        return {
+            "image": to_normalized_tensor(image, self.mean, self.std),
+            "label": torch.as_tensor(ann.labels[index]),
+            "point": torch.from_numpy(np.ascontiguousarray(points, dtype=np.float32)),
+            "point_weight": torch.from_numpy(np.ascontiguousarray(weights, dtype=np.float32)),
+            "boxes": torch.from_numpy(boxes),
+        }
+
+
+def _boxes_to_model_frame(boxes: np.ndarray, transform: EvalResizeCrop, image: Image.Image) -> np.ndarray:
+    """Pixel boxes of the original image into fractions of the model input (the eval crop).
+
+    The map is affine and increasing on each axis, so "point inside the mapped box" is exactly "mapped-back point
+    inside the pixel box" (xmin <= x_px <= xmax), the ImageNet LOC test.
+    """
+    geom = transform.geometry(image)
+    out = boxes.copy()
+    for row in out:
+        row[1], row[2] = geom.image_to_model(row[1] / geom.image_w, row[2] / geom.image_h)
+        row[3], row[4] = geom.image_to_model(row[3] / geom.image_w, row[4] / geom.image_h)
+    return out
+
+
+def collate(items: list[dict]) -> dict:
+    """default_collate for the tensors; boxes stay a list (each image has its own number of boxes)."""
+    boxes = [item.pop("boxes") for item in items]
+    batch = default_collate(items)
+    batch["boxes"] = boxes
+    return batch

@@ -1,0 +1,18 @@
+"""Model creation: a registered backbone plus the classifier and point heads."""
+
+from __future__ import annotations
+
+from . import resnet, small_cnn, vit  # noqa: F401  (each module registers its backbones)
+from .point_classifier import PointClassifier
+from .registry import backbone_names, create_backbone
+
+
+def create_model(
+    name: str, num_classes: int, point_slots: int, input_size: tuple[int, int], prefer_timm: bool = True
+) -> PointClassifier:
+    """``point_slots``: 0 (no point head), 1 (single-label: one point), or the class count (multi-label)."""
+    backbone, num_features = create_backbone(name, input_size, prefer_timm)
+    return PointClassifier(backbone, num_features, num_classes, point_slots)
+
+
+__all__ = ["PointClassifier", "backbone_names", "create_model"]
