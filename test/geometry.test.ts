@@ -23,7 +23,7 @@ const cases: GoldenCase[] = JSON.parse(readFileSync(join(FIXTURES, 'contract', '
 
 describe('preprocessing geometry', () => {
   it('rounds halves to even, as Python does', () => {
-    assert.deepEqual([0.5, 1.5, 2.5, 3.5, -0.5, 2.4, 2.6].map(roundHalfEven), [0, 2, 2, 4, -0, 2, 3]);
+    assert.deepEqual([0.5, 1.5, 2.5, 3.5, -1.5, 2.4, 2.6].map(roundHalfEven), [0, 2, 2, 4, -2, 2, 3]);
   });
 
   it('has golden cases covering both crop modes, portrait, landscape and half-pixel crops', () => {
