@@ -1,5 +1,5 @@
 /**
- * `luab train`, `luab export` and `luab byproducts-stats`: the Python trainer (trainer/luab_trainer) behind the
+ * `luab train`, `luab export`, `luab byproducts-stats` and `luab make-toy-data`: the Python trainer (trainer/luab_trainer) behind the
  * same command. Arguments pass through unchanged; the trainer's own `--help` documents them. The interpreter is
  * Debian's /usr/bin/python3 (where python3-torch lives) unless LUAB_PYTHON names another.
  */
@@ -13,6 +13,7 @@ export const TRAINER_COMMANDS = {
   train: 'train a LUAB model (or a baseline) on images with annotation byproducts; exports ONNX + config.json',
   export: 'export a trainer checkpoint to ONNX + config.json in a model repository',
   'byproducts-stats': 'statistics and figures of an ImageNet-AB or COCO-AB byproduct folder',
+  'make-toy-data': "a tiny shapes dataset with simulated ImageNet-AB byproducts (the trainer's quick start)",
 } as const;
 
 export function pythonInterpreter(): string {
