@@ -30,7 +30,10 @@ describe('preprocessing geometry', () => {
     assert.ok(cases.length >= 15, `${cases.length} cases`);
     assert.ok(cases.some((c) => c.crop_mode === 'squash') && cases.some((c) => c.crop_mode === 'center'));
     assert.ok(cases.some((c) => c.image[0] > c.image[1]) && cases.some((c) => c.image[0] < c.image[1]));
-    assert.ok(cases.some((c) => (c.resized[0] - c.input[1]) % 2 === 1), 'an odd remainder (banker rounding)');
+    assert.ok(
+      cases.some((c) => (c.resized[0] - c.input[1]) % 2 === 1),
+      'an odd remainder (banker rounding)',
+    );
   });
 
   for (const c of cases) {
