@@ -1,0 +1,53 @@
+/** What every corruption implements. @internal */
+import type { RgbImage } from '../backgrounds.js';
+import type { Rng } from '../rng.js';
+import type { CorruptionName } from './names.js';
+
+export interface Corruption {
+  name: CorruptionName;
+  /** ImageNet-C's grouping: noise, blur, weather, digital. */
+  category: 'noise' | 'blur' | 'weather' | 'digital';
+  /** The parameter(s) of severity 1..5, each harder than the last; the manifest and docs/synth.md list them. */
+  severities: ReadonlyArray<number | readonly number[]>;
+  /** What the parameter means. */
+  parameter: string;
+  /** Corrupts at `severity` (1-based); returns a new packed-RGB buffer of the same size, `image` is untouched. */
+  apply(image: RgbImage, severity: number, rng: Rng): Promise<Buffer>;
+}
+
+/** Image-side lengths in ImageNet-C are tuned for 224 px; we scale them to the image size. */
+export const spatialScale = (size: number): number => size / 224;
+
+export function toBytes(values: Float32Array): Buffer {
+  const out = Buffer.alloc(values.length);
+  for (let i = 0; i < values.length; i++) out[i] = Math.max(0, Math.min(255, Math.round(values[i] * 255)));
+  return out;
+}
+
+export function toUnit(data: Buffer): Float32Array {
+  const out = new Float32Array(data.length);
+  for (let i = 0; i < data.length; i++) out[i] = data[i] / 255;
+  return out;
+}
+
+/** Builds a corruption from its severity table and a function of one table entry. */
+export function defineCorruption<P extends number | readonly number[]>(spec: {
+  name: CorruptionName;
+  category: Corruption['category'];
+  parameter: string;
+  severities: readonly P[];
+  corrupt(image: RgbImage, parameter: P, rng: Rng): Promise<Buffer>;
+}): Corruption {
+  return {
+    name: spec.name,
+    category: spec.category,
+    parameter: spec.parameter,
+    severities: spec.severities,
+    apply: (image, severity, rng) => {
+      const parameter = spec.severities[severity - 1];
+      if (parameter === undefined)
+        throw new Error(`${spec.name}: severity ${severity} is outside 1..${spec.severities.length}`);
+      return spec.corrupt(image, parameter, rng);
+    },
+  };
+}
