@@ -47,25 +47,44 @@ export function loadBackgroundIndex(dir = join(assetsDir(), 'backgrounds')): Bac
 export interface RgbImage {
   width: number;
   height: number;
-  data: Buffer;
+  data: Uint8Array;
 }
 
-/** Decodes photos on first use and keeps them: each is about 0.2 MB raw, and a run crops each thousands of times. */
-export class PhotoCache {
-  private readonly decoded = new Map<string, Promise<RgbImage>>();
+export async function decodePhoto(
+  entry: BackgroundIndexEntry,
+  dir = join(assetsDir(), 'backgrounds'),
+): Promise<RgbImage> {
+  const { data, info } = await sharp(join(dir, entry.file)).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  return { width: info.width, height: info.height, data };
+}
 
-  constructor(private readonly dir = join(assetsDir(), 'backgrounds')) {}
-
-  get(entry: BackgroundIndexEntry): Promise<RgbImage> {
-    let photo = this.decoded.get(entry.id);
-    if (!photo) {
-      photo = sharp(join(this.dir, entry.file))
-        .removeAlpha()
-        .raw()
-        .toBuffer({ resolveWithObject: true })
-        .then(({ data, info }) => ({ width: info.width, height: info.height, data }));
-      this.decoded.set(entry.id, photo);
+/** Half the size by averaging 2 x 2 blocks (the last odd row/column is dropped). */
+export function halve(image: RgbImage): RgbImage {
+  const width = Math.floor(image.width / 2);
+  const height = Math.floor(image.height / 2);
+  const data = new Uint8Array(width * height * 3);
+  const src = image.data;
+  const stride = image.width * 3;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const o = 2 * y * stride + 2 * x * 3;
+      for (let c = 0; c < 3; c++)
+        data[(y * width + x) * 3 + c] =
+          (src[o + c] + src[o + 3 + c] + src[o + stride + c] + src[o + stride + 3 + c] + 2) >> 2;
     }
-    return photo;
+  }
+  return { width, height, data };
+}
+
+/**
+ * The photo and its halvings down to `minShortSide`: crops then sample the level nearest their scale, so a crop of
+ * 256 px rendered at 64 px averages 2 x 2 samples of the quarter-size level instead of 4 x 4 of the full one.
+ */
+export function mipLevels(image: RgbImage, minShortSide: number): RgbImage[] {
+  const levels = [image];
+  for (;;) {
+    const last = levels[levels.length - 1];
+    if (Math.min(last.width, last.height) / 2 < minShortSide) return levels;
+    levels.push(halve(last));
   }
 }

@@ -1,9 +1,8 @@
 /**
  * Renders scene specs to pixels inside a worker: background crop, object layer, composite, mask and geometry.
- * Decoded photos and icon rasters are cached per worker.
+ * Photos and icon rasters come prepared (asset-cache.ts).
  */
-import { PhotoCache, type BackgroundIndexEntry } from './backgrounds.js';
-import { IconRasterCache } from './icons.js';
+import type { AssetStore } from './asset-cache.js';
 import {
   compositeOver,
   coverageMask,
@@ -28,31 +27,25 @@ export interface Composite {
 }
 
 export class Composer {
-  private readonly photoCache = new PhotoCache();
-  private readonly icons: IconRasterCache;
-
   constructor(
     readonly size: number,
-    private readonly photos: ReadonlyMap<string, BackgroundIndexEntry>,
-  ) {
-    // The largest an object gets is the whole image side (SI-Score area 1.0); its raster never needs upsampling.
-    this.icons = new IconRasterCache(size);
+    private readonly assets: AssetStore,
+  ) {}
+
+  background(spec: BackgroundSpec): Buffer {
+    return resampleCrop(this.assets.photo(spec.photo), spec.crop, this.size);
   }
 
-  async background(spec: BackgroundSpec): Promise<Buffer> {
-    const entry = this.photos.get(spec.photo);
-    if (!entry) throw new Error(`background photo "${spec.photo}" is not in the index`);
-    return resampleCrop(await this.photoCache.get(entry), spec.crop, this.size);
-  }
-
-  async object(spec: ObjectSpec): Promise<{ layer: ObjectLayer; mask: Uint8Array; geometry: MaskGeometry | null }> {
-    const layer = renderObjectLayer(await this.icons.get(spec.icon), spec.placement, this.size);
+  object(spec: ObjectSpec): { layer: ObjectLayer; mask: Uint8Array; geometry: MaskGeometry | null } {
+    // Icon rasters are prepared at the image side: the largest an object gets (SI-Score area 1.0).
+    const layer = renderObjectLayer(this.assets.icon(spec.icon), spec.placement, this.size);
     const mask = coverageMask(layer);
     return { layer, mask, geometry: maskGeometry(mask, this.size) };
   }
 
-  async compose(scene: Pick<SceneSpec, 'object' | 'background'>): Promise<Composite> {
-    const [background, object] = await Promise.all([this.background(scene.background), this.object(scene.object)]);
+  compose(scene: Pick<SceneSpec, 'object' | 'background'>): Composite {
+    const background = this.background(scene.background);
+    const object = this.object(scene.object);
     return { rgb: compositeOver(object.layer, background), background, ...object };
   }
 }

@@ -158,7 +158,7 @@ export const DEFAULT_CONFIG: SynthConfig = {
 
 /** `--small`: every layout and field, a handful of images each, for tests (seconds, not minutes). */
 export const SMALL_PRESET: DeepPartial<SynthConfig> = {
-  counts: { train_per_class: 12, val_per_class: 2, suite_per_class: 2 },
+  counts: { train_per_class: 12, val_per_class: 1, suite_per_class: 2 },
   contact_sheet_images: 9,
 };
 

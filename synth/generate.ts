@@ -4,6 +4,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { prepareAssets } from './asset-cache.js';
 import { loadBackgroundIndex } from './backgrounds.js';
 import { CLASSES } from './classes.js';
 import type { SynthConfig } from './config.js';
@@ -83,7 +84,7 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
   if (existing.kind === 'same' && !options.force) return { status: 'already-present', dir, images: 0, seconds: 0 };
   if (existing.kind === 'other' && !options.force) {
     throw new OutputFolderError(
-      `${dir} already holds another synth run (seed ${String(existing.seed)}, different parameters); ` +
+      `${dir} already holds another synth run (its seed ${String(existing.seed)}, other parameters than this seed ${seed} run); ` +
         'use --force to replace it, or choose another --out.',
     );
   }
@@ -97,12 +98,10 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
   const stopCleanup = cleanUpOnSignal(staging);
   const progress = createProgress(options.showProgress);
   try {
+    const assets = await prepareAssets(jobs, ctx.photos, config.image_size);
     progress.start(total);
-    const results = await renderAll(
-      jobs,
-      { seed, config, root: staging, photos: ctx.backgrounds.photos },
-      options.workers,
-      (done) => progress.update(done),
+    const results = await renderAll(jobs, { seed, config, root: staging, assets }, options.workers, (done) =>
+      progress.update(done),
     );
     progress.stop();
 

@@ -137,23 +137,32 @@ export interface Crop {
   flip: boolean;
 }
 
-/** Resamples a square crop of `photo` to size x size RGB bytes (supersampled bilinear: a box-like filter). */
-export function resampleCrop(photo: RgbImage, crop: Crop, size: number): Buffer {
-  const out = Buffer.alloc(size * size * 3);
-  const step = crop.side / size;
+/**
+ * Resamples a square crop to size x size RGB bytes: supersampled bilinear from the mip level nearest the crop's
+ * scale (`levels[k]` is the photo halved k times), which averages like a box filter without aliasing.
+ */
+export function resampleCrop(levels: readonly RgbImage[], crop: Crop, size: number): Buffer {
+  const fullStep = crop.side / size;
+  const level = Math.min(levels.length - 1, Math.max(0, Math.floor(Math.log2(fullStep))));
+  const { width, height, data } = levels[level];
+  const shrink = 2 ** level;
+  const step = fullStep / shrink;
+  const cropX = crop.x / shrink;
+  const cropY = crop.y / shrink;
+  const cropSide = crop.side / shrink;
   const n = Math.min(5, Math.max(1, Math.ceil(step)));
-  const { width, height, data } = photo;
+  const out = Buffer.alloc(size * size * 3);
   const acc = [0, 0, 0];
   for (let y = 0; y < size; y++) {
     for (let x = 0; x < size; x++) {
       acc[0] = acc[1] = acc[2] = 0;
       for (let sy = 0; sy < n; sy++) {
-        const v = Math.min(height - 1, Math.max(0, crop.y + (y + (sy + 0.5) / n) * step - 0.5));
+        const v = Math.min(height - 1, Math.max(0, cropY + (y + (sy + 0.5) / n) * step - 0.5));
         const iy = Math.min(height - 2, Math.floor(v));
         const fy = v - iy;
         for (let sx = 0; sx < n; sx++) {
           const along = (x + (sx + 0.5) / n) * step;
-          const u = Math.min(width - 1, Math.max(0, (crop.flip ? crop.x + crop.side - along : crop.x + along) - 0.5));
+          const u = Math.min(width - 1, Math.max(0, (crop.flip ? cropX + cropSide - along : cropX + along) - 0.5));
           const ix = Math.min(width - 2, Math.floor(u));
           const fx = u - ix;
           const o00 = (iy * width + ix) * 3;

@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
-import type { BackgroundIndexEntry } from './backgrounds.js';
+import { AssetStore, type SharedAssets } from './asset-cache.js';
 import { Composer } from './composer.js';
 import type { SynthConfig } from './config.js';
 import { OutputWriter } from './output-writer.js';
@@ -17,7 +17,7 @@ export interface WorkerInit {
   seed: number;
   config: SynthConfig;
   root: string;
-  photos: BackgroundIndexEntry[];
+  assets: SharedAssets;
 }
 
 export type WorkerRequest = { type: 'batch'; id: number; jobs: Job[] };
@@ -28,7 +28,7 @@ export type WorkerReply =
 const port = parentPort;
 if (!port) throw new Error('render-worker.ts must run in a worker thread');
 const init = workerData as WorkerInit;
-const composer = new Composer(init.config.image_size, new Map(init.photos.map((p) => [p.id, p])));
+const composer = new Composer(init.config.image_size, new AssetStore(init.assets));
 const contexts = new Map<string, RenderContext>();
 
 function contextFor(partName: string): RenderContext {

@@ -11,9 +11,6 @@ import { defineCorruption, spatialScale } from './types.js';
 const raw = (image: RgbImage): Sharp =>
   sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } });
 
-/** libvips refuses sigma below 0.3; below that a Gaussian is a no-op at pixel scale anyway. */
-const MIN_SIGMA = 0.3;
-
 async function convolve(image: RgbImage, kernel: number[], side: number): Promise<Buffer> {
   const sum = kernel.reduce((a, b) => a + b, 0);
   // Extend the image by mirroring first: libvips' convolution pads with black, which would darken the borders.
@@ -31,6 +28,19 @@ async function convolve(image: RgbImage, kernel: number[], side: number): Promis
     padded.copy(out, y * image.width * 3, from, from + image.width * 3);
   }
   return out;
+}
+
+/**
+ * A sampled Gaussian out to 3 sigma. Built here rather than sharp's blur(), whose libvips kernel is cut at an
+ * amplitude that leaves sigma 0.5 with a single tap (the image unchanged).
+ */
+export function gaussianKernel(sigma: number): { kernel: number[]; side: number } {
+  const half = Math.max(1, Math.ceil(3 * sigma));
+  const side = 2 * half + 1;
+  const kernel: number[] = [];
+  for (let y = -half; y <= half; y++)
+    for (let x = -half; x <= half; x++) kernel.push(Math.exp(-(x * x + y * y) / (2 * sigma * sigma)));
+  return { kernel, side };
 }
 
 /** An anti-aliased disk: each cell weighted by the fraction of it inside the circle (4x4 sub-samples). */
@@ -92,11 +102,10 @@ export const BLUR: Corruption[] = [
     category: 'blur',
     parameter: 'sigma in pixels at 224 px (scaled to the image size)',
     severities: [1, 2, 3, 4, 6],
-    corrupt: async (image, sigma) =>
-      raw(image)
-        .blur(Math.max(MIN_SIGMA, sigma * spatialScale(image.width)))
-        .raw()
-        .toBuffer(),
+    corrupt: async (image, sigma) => {
+      const { kernel, side } = gaussianKernel(sigma * spatialScale(image.width));
+      return convolve(image, kernel, side);
+    },
   }),
   defineCorruption({
     name: 'motion_blur',
@@ -122,7 +131,7 @@ export const BLUR: Corruption[] = [
       for (let k = 1; k <= steps; k++) {
         const zoom = 1 + ((maxZoom - 1) * k) / steps;
         const side = size / zoom;
-        const zoomed = resampleCrop(image, { x: (size - side) / 2, y: (size - side) / 2, side, flip: false }, size);
+        const zoomed = resampleCrop([image], { x: (size - side) / 2, y: (size - side) / 2, side, flip: false }, size);
         for (let i = 0; i < acc.length; i++) acc[i] += zoomed[i];
       }
       const out = Buffer.alloc(acc.length);

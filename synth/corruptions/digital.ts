@@ -1,5 +1,6 @@
-/** Pixelation and JPEG artefacts, with ImageNet-C's severity parameters; both run in sharp. */
+/** Pixelation and JPEG artefacts, with ImageNet-C's severity parameters. */
 import sharp from 'sharp';
+import { boxResize } from './box-resize.js';
 import type { Corruption } from './types.js';
 import { defineCorruption } from './types.js';
 
@@ -7,18 +8,12 @@ export const DIGITAL: Corruption[] = [
   defineCorruption({
     name: 'pixelate',
     category: 'digital',
-    parameter: 'downscale factor before the nearest-neighbour upscale',
+    parameter: 'downscale factor; box filter down and back up, as ImageNet-C (PIL BOX both ways)',
     severities: [0.6, 0.5, 0.4, 0.3, 0.25],
     corrupt: async (image, factor) => {
       const small = Math.max(1, Math.round(image.width * factor));
-      const reduced = await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } })
-        .resize(small, small, { kernel: 'linear' })
-        .raw()
-        .toBuffer();
-      return sharp(reduced, { raw: { width: small, height: small, channels: 3 } })
-        .resize(image.width, image.height, { kernel: 'nearest' })
-        .raw()
-        .toBuffer();
+      const reduced = boxResize(image.data, image.width, image.height, small, small);
+      return Buffer.from(boxResize(reduced, small, small, image.width, image.height));
     },
   }),
   defineCorruption({

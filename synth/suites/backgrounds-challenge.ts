@@ -90,7 +90,7 @@ export const backgroundsChallengePart: DatasetPart<In9Job> = {
   async render(job, ctx) {
     const size = ctx.config.image_size;
     const cls = classByName(job.scene.className);
-    const comp = await ctx.composer.compose(job.scene);
+    const comp = ctx.composer.compose(job.scene);
     if (!comp.geometry) throw new Error(`${job.stem}: the object has no visible pixel`);
     const box = comp.geometry.box;
     const images: Record<
@@ -120,7 +120,7 @@ export const backgroundsChallengePart: DatasetPart<In9Job> = {
     };
     for (const variant of ['mixed_same', 'mixed_rand', 'mixed_next'] as const) {
       const partner = job.partners[variant];
-      const partnerComp = await ctx.composer.compose(partner.scene);
+      const partnerComp = ctx.composer.compose(partner.scene);
       if (!partnerComp.geometry)
         throw new Error(`${job.stem}: partner ${partner.className} ${partner.n} has no visible object`);
       // The Backgrounds Challenge pastes the foreground onto another image's only_bg_t.

@@ -45,7 +45,7 @@ export const imagenetCPart: DatasetPart<CorruptionJob> = {
   async render(job, ctx) {
     const size = ctx.config.image_size;
     const cls = classByName(job.scene.className);
-    const comp = await ctx.composer.compose(job.scene);
+    const comp = ctx.composer.compose(job.scene);
     if (!comp.geometry) throw new Error(`${job.stem}: the object has no visible pixel`);
     const clean = { width: size, height: size, data: comp.rgb };
     const records: ImageRecord[] = [];

@@ -47,7 +47,7 @@ export const imagenetRPart: DatasetPart<RenditionJob> = {
   async render(job, ctx) {
     const size = ctx.config.image_size;
     const cls = classByName(job.scene.className);
-    const comp = await ctx.composer.compose(job.scene);
+    const comp = ctx.composer.compose(job.scene);
     if (!comp.geometry) throw new Error(`${job.file}: the object has no visible pixel`);
     await ctx.out.jpeg(job.file, comp.rgb, size);
     return [

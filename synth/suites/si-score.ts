@@ -118,7 +118,7 @@ export const siScorePart: DatasetPart<SiScoreJob> = {
   async render(job, ctx) {
     const size = ctx.config.image_size;
     const cls = classByName(job.scene.className);
-    const comp = await ctx.composer.compose(job.scene);
+    const comp = ctx.composer.compose(job.scene);
     const f = job.factors;
     const record = imageRecord({
       path: `${job.variant}/${cls.label}/${job.imageId}.jpg`,

@@ -8,7 +8,7 @@ import { CLASSES, classByName } from '../classes.js';
 import { Rng } from '../rng.js';
 import { correlatedBackgroundClass, sampleBackground, sampleObject, type SceneSpec } from '../sampling.js';
 import { imagenetAbXml, locXml } from '../xml.js';
-import { countByVariant, gridSheet, imageRecord } from './records.js';
+import { countByVariant, gridSheet, imageRecord, writeObjectsSidecar } from './records.js';
 import type { DatasetPart, Job, PlanContext, RecordedClick } from './types.js';
 
 export type Split = 'train' | 'val';
@@ -92,7 +92,7 @@ export const trainingPart: DatasetPart<TrainingJob> = {
   async render(job, ctx) {
     const size = ctx.config.image_size;
     const cls = classByName(job.scene.className);
-    const comp = await ctx.composer.compose(job.scene);
+    const comp = ctx.composer.compose(job.scene);
     if (!comp.geometry)
       throw new Error(
         `${job.stem}: the object has no visible pixel (placement ${JSON.stringify(job.scene.object.placement)})`,
@@ -151,7 +151,9 @@ export const trainingPart: DatasetPart<TrainingJob> = {
     return [record];
   },
 
-  async finish(records) {
+  async finish(records, ctx) {
+    // objects.jsonl beside train/ and val/: the same sidecar as the suites (the XML stays the trainer's source).
+    await writeObjectsSidecar(ctx.out, records);
     const train = records.filter((r) => r.variant === 'train');
     const blocks = train.reduce((s, r) => s + Number(r.attributes.annotators ?? 0), 0);
     const clicks = train.flatMap((r) => r.clicks ?? []);

@@ -59,7 +59,7 @@ export const unseenBackgroundsPart: DatasetPart<UnseenJob> = {
     return Promise.all(
       VARIANTS.map(async (variant) => {
         const bg = job.backgrounds[variant];
-        const comp = await ctx.composer.compose({ object: job.object, background: bg.spec });
+        const comp = ctx.composer.compose({ object: job.object, background: bg.spec });
         if (!comp.geometry) throw new Error(`${job.stem}: the object has no visible pixel`);
         const record = imageRecord({
           path: `${variant}/val/${cls.in9Folder}/${job.stem}.JPEG`,
