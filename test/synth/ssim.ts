@@ -16,8 +16,12 @@ export function meanSsim(a: Uint8Array, b: Uint8Array, width: number, height: nu
     for (let left = 0; left + 8 <= width; left += 4) {
       let mx = 0;
       let my = 0;
-      for (let j = 0; j < 8; j++)
-        for (let i = 0; i < 8; i++) ((mx += x[(top + j) * width + left + i]), (my += y[(top + j) * width + left + i]));
+      for (let j = 0; j < 8; j++) {
+        for (let i = 0; i < 8; i++) {
+          mx += x[(top + j) * width + left + i];
+          my += y[(top + j) * width + left + i];
+        }
+      }
       mx /= 64;
       my /= 64;
       let vx = 0;
