@@ -59,19 +59,27 @@ export function planContext(
   };
 }
 
-/** Removes the staging folder if the process is interrupted, then lets the signal end the process as usual. */
-function cleanUpOnSignal(staging: string): () => void {
+/**
+ * Turns SIGINT/SIGTERM into an abort of the run: the workers are terminated and the staging folder removed by
+ * the normal error path, then the signal is raised again so the process ends as interrupted (no stray writes can
+ * recreate the folder, as they could if it were removed from inside the signal handler).
+ */
+function abortOnSignal(): { signal: AbortSignal; received: () => NodeJS.Signals | undefined; dispose: () => void } {
+  const controller = new AbortController();
+  let received: NodeJS.Signals | undefined;
   const handler = (signal: NodeJS.Signals): void => {
-    discard(staging);
-    process.removeListener('SIGINT', handler);
-    process.removeListener('SIGTERM', handler);
-    process.kill(process.pid, signal);
+    received = signal;
+    controller.abort();
   };
   process.on('SIGINT', handler);
   process.on('SIGTERM', handler);
-  return () => {
-    process.removeListener('SIGINT', handler);
-    process.removeListener('SIGTERM', handler);
+  return {
+    signal: controller.signal,
+    received: () => received,
+    dispose: () => {
+      process.removeListener('SIGINT', handler);
+      process.removeListener('SIGTERM', handler);
+    },
   };
 }
 
@@ -94,14 +102,27 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
   const jobs = parts.flatMap((p) => p.plan(ctx));
   const total = jobs.reduce((s, j) => s + j.outputs, 0);
 
-  const staging = createStaging(dir);
-  const stopCleanup = cleanUpOnSignal(staging);
+  // Listen before the staging folder exists: a signal with no listener ends the process on the spot.
+  const interrupt = abortOnSignal();
+  let staging: string;
+  try {
+    staging = createStaging(dir);
+  } catch (err) {
+    interrupt.dispose();
+    throw err;
+  }
+  const checkpoint = (): void => interrupt.signal.throwIfAborted();
   const progress = createProgress(options.showProgress);
   try {
     const assets = await prepareAssets(jobs, ctx.photos, config.image_size);
     progress.start(total);
-    const results = await renderAll(jobs, { seed, config, root: staging, assets }, options.workers, (done) =>
-      progress.update(done),
+    checkpoint();
+    const results = await renderAll(
+      jobs,
+      { seed, config, root: staging, assets },
+      options.workers,
+      (done) => progress.update(done),
+      interrupt.signal,
     );
     progress.stop();
 
@@ -111,6 +132,7 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
     const sheets: string[] = [];
     await mkdir(join(staging, 'contact_sheets'), { recursive: true });
     for (const part of parts) {
+      checkpoint();
       const records = byPart.get(part.name) ?? [];
       summaries[part.name] = await part.finish(records, {
         config,
@@ -146,14 +168,18 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
       parts: summaries,
       contactSheets: sheets,
     });
+    checkpoint();
     await writeFile(join(staging, MANIFEST_FILE), `${JSON.stringify(manifest, null, 1)}\n`);
     publish(staging, dir);
   } catch (err) {
     progress.stop();
     discard(staging);
+    const signal = interrupt.received();
+    interrupt.dispose();
+    if (signal) process.kill(process.pid, signal); // end as the signal would have ended us
     throw err;
   } finally {
-    stopCleanup();
+    interrupt.dispose();
   }
   return { status: 'generated', dir, images: total, seconds: (performance.now() - started) / 1000 };
 }

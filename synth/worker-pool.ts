@@ -34,12 +34,16 @@ const workerUrl = new URL(
   import.meta.url,
 );
 
-/** Renders every job on `threads` workers; `onProgress` gets the number of images finished so far. */
+/**
+ * Renders every job on `threads` workers; `onProgress` gets the number of images finished so far. An abort
+ * terminates the workers before rejecting, so no worker writes anything after the caller cleans up.
+ */
 export async function renderAll(
   jobs: readonly Job[],
   init: WorkerInit,
   threads: number,
   onProgress: (done: number) => void,
+  abort?: AbortSignal,
 ): Promise<ImageRecord[][]> {
   const queue = batches(jobs);
   const results: ImageRecord[][] = new Array<ImageRecord[]>(jobs.length);
@@ -59,6 +63,8 @@ export async function renderAll(
           reject(err);
         }
       };
+      abort?.throwIfAborted();
+      abort?.addEventListener('abort', () => fail(new Error('interrupted')), { once: true });
       const feed = (worker: Worker): void => {
         if (failed) return;
         if (next >= queue.length) {

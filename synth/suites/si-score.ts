@@ -9,7 +9,7 @@ import { CLASS_NAMES, CLASSES, classByName } from '../classes.js';
 import type { SiScoreConfig } from '../config.js';
 import { Rng } from '../rng.js';
 import { sampleBackground, sampleObject, type SceneSpec } from '../sampling.js';
-import { countByVariant, gridSheet, imageRecord, writeObjectsSidecar } from './records.js';
+import { countByVariant, groupBy, imageRecord, writeObjectsSidecar } from './records.js';
 import type { DatasetPart, ImageRecord, Job, PlanContext } from './types.js';
 
 interface Factors {
@@ -173,5 +173,12 @@ export const siScorePart: DatasetPart<SiScoreJob> = {
     };
   },
 
-  sheet: (records, limit) => gridSheet(records, limit),
+  /** Two rows per variant: consecutive image ids cycle through the classes. */
+  sheet: (records, limit) => {
+    const columns = Math.max(1, Math.floor(Math.sqrt(limit)));
+    return groupBy(records, (r) => r.variant).flatMap((group) => [
+      group.slice(0, columns),
+      group.slice(columns, 2 * columns),
+    ]);
+  },
 };
