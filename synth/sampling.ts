@@ -67,3 +67,31 @@ export function correlatedBackgroundClass(rng: Rng, className: string, rho: numb
   if (rng.bernoulli(rho)) return className;
   return rng.pick(CLASS_NAMES.filter((c) => c !== className));
 }
+
+/** A scene of `className` with an icon from `icons` on a crop of `photoId` (from the pool of `backgroundClass`). */
+export function drawScene(
+  rng: Rng,
+  ctx: {
+    photos: ReadonlyMap<string, BackgroundIndexEntry>;
+    config: { object: ObjectConfig; backgrounds: BackgroundConfig };
+  },
+  scene: {
+    className: string;
+    icons: readonly IconRef[];
+    backgroundClass: string;
+    photoId: string;
+    fixed?: Partial<Placement>;
+  },
+): SceneSpec {
+  const photo = ctx.photos.get(scene.photoId);
+  if (!photo)
+    throw new Error(
+      `photo "${scene.photoId}" of the ${scene.backgroundClass} pool is missing from the background index`,
+    );
+  return {
+    className: scene.className,
+    object: sampleObject(rng, scene.icons, ctx.config.object, scene.fixed),
+    background: sampleBackground(rng, photo, ctx.config.backgrounds),
+    backgroundClass: scene.backgroundClass,
+  };
+}

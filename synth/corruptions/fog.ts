@@ -5,7 +5,7 @@
  */
 import type { Rng } from '../rng.js';
 import type { Corruption } from './types.js';
-import { defineCorruption, toBytes, toUnit } from './types.js';
+import { defineCorruption, mapUnit } from './types.js';
 
 /** A size x size (power of two) height map in [0, 1]; `decay` divides the random displacement at each level. */
 export function plasmaFractal(size: number, decay: number, rng: Rng): Float32Array {
@@ -55,14 +55,12 @@ export const FOG: Corruption[] = [
     corrupt: async (image, [strength, decay], rng) => {
       const side = 2 ** Math.ceil(Math.log2(image.width));
       const plasma = plasmaFractal(side, decay, rng);
-      const x = toUnit(image.data);
-      let max = 0;
-      for (const v of x) max = Math.max(max, v);
-      for (let p = 0; p < image.width * image.height; p++) {
-        const fog = strength * plasma[Math.floor(p / image.width) * side + (p % image.width)];
-        for (let c = 0; c < 3; c++) x[p * 3 + c] = ((x[p * 3 + c] + fog) * max) / (max + strength);
-      }
-      return toBytes(x);
+      const max = image.data.reduce((m, v) => Math.max(m, v), 0) / 255;
+      return mapUnit(image, (v, i) => {
+        const pixel = Math.floor(i / 3);
+        const fog = strength * plasma[Math.floor(pixel / image.width) * side + (pixel % image.width)];
+        return ((v + fog) * max) / (max + strength);
+      });
     },
   }),
 ];

@@ -1,6 +1,6 @@
 /** Brightness and contrast, with ImageNet-C's severity parameters. */
 import type { Corruption } from './types.js';
-import { defineCorruption } from './types.js';
+import { defineCorruption, mapUnit } from './types.js';
 
 export const PHOTOMETRIC: Corruption[] = [
   defineCorruption({
@@ -30,16 +30,11 @@ export const PHOTOMETRIC: Corruption[] = [
     parameter: 'factor applied to the deviation from the mean (smaller is flatter)',
     severities: [0.4, 0.3, 0.2, 0.1, 0.05],
     corrupt: async (image, factor) => {
-      // ImageNet-C: (x - per-channel-mean over the image) * c + mean.
-      const out = Buffer.alloc(image.data.length);
-      const n = image.width * image.height;
-      for (let c = 0; c < 3; c++) {
-        let mean = 0;
-        for (let i = c; i < image.data.length; i += 3) mean += image.data[i];
-        mean /= n;
-        for (let i = c; i < image.data.length; i += 3) out[i] = Math.round((image.data[i] - mean) * factor + mean);
-      }
-      return out;
+      // ImageNet-C: (x - per-channel mean over the image) * c + mean.
+      const means = [0, 1, 2].map(
+        (c) => image.data.reduce((sum, v, i) => (i % 3 === c ? sum + v : sum), 0) / (image.width * image.height * 255),
+      );
+      return mapUnit(image, (v, i) => (v - means[i % 3]) * factor + means[i % 3]);
     },
   }),
 ];

@@ -22,15 +22,10 @@ export interface Corruption {
  */
 export const spatialScale = (size: number): number => Math.max(size / 224, 0.5);
 
-export function toBytes(values: Float32Array): Buffer {
-  const out = Buffer.alloc(values.length);
-  for (let i = 0; i < values.length; i++) out[i] = Math.max(0, Math.min(255, Math.round(values[i] * 255)));
-  return out;
-}
-
-export function toUnit(data: Uint8Array): Float32Array {
-  const out = new Float32Array(data.length);
-  for (let i = 0; i < data.length; i++) out[i] = data[i] / 255;
+/** Applies `f` to every channel value (scaled to [0, 1]; `i` indexes the packed RGB) and clips back to bytes. */
+export function mapUnit(image: RgbImage, f: (value: number, i: number) => number): Buffer {
+  const out = Buffer.alloc(image.data.length);
+  for (let i = 0; i < out.length; i++) out[i] = Math.max(0, Math.min(255, Math.round(f(image.data[i] / 255, i) * 255)));
   return out;
 }
 

@@ -8,8 +8,8 @@ import { CLASSES, classByName, type SynthClass } from '../classes.js';
 import { encodeNpyUint8 } from '../npy.js';
 import { blackOut, compositeOver, tileOverBox } from '../raster.js';
 import { Rng } from '../rng.js';
-import { sampleBackground, sampleObject, type SceneSpec } from '../sampling.js';
-import { countByVariant, evenlySpaced, groupBy, imageRecord, stemOf, writeObjectsSidecar } from './records.js';
+import { drawScene, type SceneSpec } from '../sampling.js';
+import { composeVisible, countByVariant, imageRecord, variantRowsSheet, writeObjectsSidecar } from './records.js';
 import type { DatasetPart, ImageRecord, Job, PlanContext } from './types.js';
 
 export const BG_VARIANTS = [
@@ -41,17 +41,11 @@ const REMOVAL_COVERAGE = 0.02;
 
 const in9Stem = (cls: SynthClass, n: number): string => `${cls.wnid}_in9_${n}`;
 
+/** Image n of a class: a training-style object on its own class's habitat (IN-9's originals are natural photos). */
 function in9Scene(ctx: PlanContext, className: string, n: number): SceneSpec {
   const rng = new Rng(ctx.seed, 'in9', className, n);
-  const object = sampleObject(rng, ctx.icons.training[className], ctx.config.object);
-  const photo = ctx.photos.get(rng.pick(ctx.pools[className].seen));
-  if (!photo) throw new Error(`pool of ${className} names a photo missing from the index`);
-  return {
-    className,
-    object,
-    background: sampleBackground(rng, photo, ctx.config.backgrounds),
-    backgroundClass: className,
-  };
+  const photoId = rng.pick(ctx.pools[className].seen);
+  return drawScene(rng, ctx, { className, icons: ctx.icons.training[className], backgroundClass: className, photoId });
 }
 
 export const backgroundsChallengePart: DatasetPart<In9Job> = {
@@ -90,45 +84,37 @@ export const backgroundsChallengePart: DatasetPart<In9Job> = {
   async render(job, ctx) {
     const size = ctx.config.image_size;
     const cls = classByName(job.scene.className);
-    const comp = ctx.composer.compose(job.scene);
-    if (!comp.geometry) throw new Error(`${job.stem}: the object has no visible pixel`);
+    const comp = composeVisible(ctx, job.scene, job.stem);
     const box = comp.geometry.box;
-    const images: Record<
-      string,
-      { rgb: Buffer; background: string | null; backgroundClass: string | null; visible: boolean }
-    > = {
-      original: { rgb: comp.rgb, background: job.scene.background.photo, backgroundClass: cls.name, visible: true },
-      only_fg: { rgb: compositeOver(comp.layer, null), background: null, backgroundClass: null, visible: true },
+    const own = { photo: job.scene.background.photo, className: cls.name };
+    type Background = { photo: string | null; className: string | null };
+    const images: Record<string, { rgb: Buffer; background: Background; visible: boolean }> = {
+      original: { rgb: comp.rgb, background: own, visible: true },
+      only_fg: { rgb: compositeOver(comp.layer, null), background: { photo: null, className: null }, visible: true },
       no_fg: {
         rgb: blackOut(comp.background, size, (x, y) => comp.layer.alpha[y * size + x] > REMOVAL_COVERAGE),
-        background: job.scene.background.photo,
-        backgroundClass: cls.name,
+        background: own,
         visible: false,
       },
       only_bg_b: {
         rgb: blackOut(comp.background, size, (x, y) => x >= box[0] && x < box[2] && y >= box[1] && y < box[3]),
-        background: job.scene.background.photo,
-        backgroundClass: cls.name,
+        background: own,
         visible: false,
       },
-      only_bg_t: {
-        rgb: tileOverBox(comp.background, size, box),
-        background: job.scene.background.photo,
-        backgroundClass: cls.name,
-        visible: false,
-      },
+      only_bg_t: { rgb: tileOverBox(comp.background, size, box), background: own, visible: false },
     };
     for (const variant of ['mixed_same', 'mixed_rand', 'mixed_next'] as const) {
       const partner = job.partners[variant];
-      const partnerComp = ctx.composer.compose(partner.scene);
-      if (!partnerComp.geometry)
-        throw new Error(`${job.stem}: partner ${partner.className} ${partner.n} has no visible object`);
+      const partnerComp = composeVisible(
+        ctx,
+        partner.scene,
+        `${job.stem} (${variant} partner ${partner.className} ${partner.n})`,
+      );
       // The Backgrounds Challenge pastes the foreground onto another image's only_bg_t.
       const partnerBackground = tileOverBox(partnerComp.background, size, partnerComp.geometry.box);
       images[variant] = {
         rgb: compositeOver(comp.layer, partnerBackground),
-        background: partner.scene.background.photo,
-        backgroundClass: partner.className,
+        background: { photo: partner.scene.background.photo, className: partner.className },
         visible: true,
       };
     }
@@ -138,14 +124,12 @@ export const backgroundsChallengePart: DatasetPart<In9Job> = {
       return imageRecord({
         path: `${variant}/val/${cls.in9Folder}/${job.stem}.JPEG`,
         variant,
-        cls,
+        scene: job.scene,
         size,
         geometry: comp.geometry,
         visible: image.visible,
         mask: image.visible ? maskPath : null,
-        icon: job.scene.object.icon,
         background: image.background,
-        backgroundClass: image.backgroundClass,
       });
     });
     await Promise.all([
@@ -164,6 +148,5 @@ export const backgroundsChallengePart: DatasetPart<In9Job> = {
     };
   },
 
-  sheet: (records, limit) =>
-    evenlySpaced(groupBy(records, stemOf), Math.max(1, Math.floor(limit / BG_VARIANTS.length))),
+  sheet: variantRowsSheet,
 };

@@ -8,7 +8,7 @@ import { CLASSES, classByName } from '../classes.js';
 import { corruption } from '../corruptions/registry.js';
 import { Rng } from '../rng.js';
 import type { SceneSpec } from '../sampling.js';
-import { countByVariant, groupBy, imageRecord, stemOf, writeObjectsSidecar } from './records.js';
+import { composeVisible, countByVariant, groupBy, imageRecord, stemOf, writeObjectsSidecar } from './records.js';
 import { stemFor, trainingScene } from './training.js';
 import type { DatasetPart, ImageRecord, Job } from './types.js';
 
@@ -45,8 +45,7 @@ export const imagenetCPart: DatasetPart<CorruptionJob> = {
   async render(job, ctx) {
     const size = ctx.config.image_size;
     const cls = classByName(job.scene.className);
-    const comp = ctx.composer.compose(job.scene);
-    if (!comp.geometry) throw new Error(`${job.stem}: the object has no visible pixel`);
+    const comp = composeVisible(ctx, job.scene, job.stem);
     const clean = { width: size, height: size, data: comp.rgb };
     const records: ImageRecord[] = [];
     for (const name of job.corruptions) {
@@ -56,13 +55,9 @@ export const imagenetCPart: DatasetPart<CorruptionJob> = {
         const record = imageRecord({
           path: `${name}/${severity}/${cls.wnid}/${job.stem}.JPEG`,
           variant: `${name}/${severity}`,
-          cls,
+          scene: job.scene,
           size,
           geometry: comp.geometry,
-          visible: true,
-          icon: job.scene.object.icon,
-          background: job.scene.background.photo,
-          backgroundClass: job.scene.backgroundClass,
           attributes: { corruption: name, category: c.category, severity },
         });
         await ctx.out.jpeg(record.path, corrupted, size);

@@ -3,10 +3,11 @@
  * ImageNet-R's layout `<wnid>/<rendition>_<n>.jpg`. Backgrounds follow the training distribution (rho), so the
  * art style is the only shift.
  */
-import { CLASSES, classByName } from '../classes.js';
+import { CLASSES } from '../classes.js';
 import { Rng } from '../rng.js';
-import { correlatedBackgroundClass, sampleBackground, sampleObject, type SceneSpec } from '../sampling.js';
-import { countByVariant, gridSheet, imageRecord, writeObjectsSidecar } from './records.js';
+import type { SceneSpec } from '../sampling.js';
+import { composeVisible, countByVariant, gridSheet, imageRecord, writeObjectsSidecar } from './records.js';
+import { correlatedScene } from './training.js';
 import type { DatasetPart, Job } from './types.js';
 
 export interface RenditionJob extends Job {
@@ -22,22 +23,18 @@ export const imagenetRPart: DatasetPart<RenditionJob> = {
     const jobs: RenditionJob[] = [];
     for (const cls of CLASSES) {
       for (let n = 1; n <= ctx.config.counts.suite_per_class; n++) {
-        const rng = new Rng(ctx.seed, 'renditions', cls.name, n);
-        const object = sampleObject(rng, ctx.icons.heldout[cls.name], ctx.config.object);
-        const backgroundClass = correlatedBackgroundClass(rng, cls.name, ctx.config.rho);
-        const photo = ctx.photos.get(rng.pick(ctx.pools[backgroundClass].seen));
-        if (!photo) throw new Error(`pool of ${backgroundClass} names a photo missing from the index`);
+        const scene = correlatedScene(
+          new Rng(ctx.seed, 'renditions', cls.name, n),
+          ctx,
+          cls.name,
+          ctx.icons.heldout[cls.name],
+        );
         jobs.push({
           part: this.name,
           index: jobs.length,
           outputs: 1,
-          file: `${cls.wnid}/${object.icon.set}_${n}.jpg`,
-          scene: {
-            className: cls.name,
-            object,
-            background: sampleBackground(rng, photo, ctx.config.backgrounds),
-            backgroundClass,
-          },
+          file: `${cls.wnid}/${scene.object.icon.set}_${n}.jpg`,
+          scene,
         });
       }
     }
@@ -46,22 +43,17 @@ export const imagenetRPart: DatasetPart<RenditionJob> = {
 
   async render(job, ctx) {
     const size = ctx.config.image_size;
-    const cls = classByName(job.scene.className);
-    const comp = ctx.composer.compose(job.scene);
-    if (!comp.geometry) throw new Error(`${job.file}: the object has no visible pixel`);
+    const comp = composeVisible(ctx, job.scene, job.file);
     await ctx.out.jpeg(job.file, comp.rgb, size);
+    const attributes = { rendition: job.scene.object.icon.set };
     return [
       imageRecord({
         path: job.file,
         variant: 'renditions',
-        cls,
+        scene: job.scene,
         size,
         geometry: comp.geometry,
-        visible: true,
-        icon: job.scene.object.icon,
-        background: job.scene.background.photo,
-        backgroundClass: job.scene.backgroundClass,
-        attributes: { rendition: job.scene.object.icon.set },
+        attributes,
       }),
     ];
   },

@@ -2,23 +2,25 @@
  * Helpers shared by the parts: building image records, the objects.jsonl sidecar, and picking contact-sheet rows.
  * @internal
  */
-import type { SynthClass } from '../classes.js';
-import type { IconRef } from '../icons.js';
+import { classByName } from '../classes.js';
+import type { Composite } from '../composer.js';
 import type { OutputWriter } from '../output-writer.js';
 import type { MaskGeometry } from '../raster.js';
-import type { ImageRecord } from './types.js';
+import type { SceneSpec } from '../sampling.js';
+import type { ImageRecord, RenderContext } from './types.js';
 
 export interface RecordInput {
   path: string;
   variant: string;
-  cls: SynthClass;
+  /** The scene the image shows: class, icon and (unless `background` overrides it) the background. */
+  scene: Pick<SceneSpec, 'className' | 'object'> & Partial<Pick<SceneSpec, 'background' | 'backgroundClass'>>;
   size: number;
   geometry: MaskGeometry | null;
-  visible: boolean;
+  /** Default true: false where the variant removed the object. */
+  visible?: boolean;
   mask?: string | null;
-  icon: IconRef;
-  background: string | null;
-  backgroundClass: string | null;
+  /** A background other than the scene's (the mixed variants; null = black). */
+  background?: { photo: string | null; className: string | null };
   attributes?: Record<string, string | number>;
 }
 
@@ -26,25 +28,44 @@ const round = (v: number): number => Math.round(v * 1e4) / 1e4;
 
 export function imageRecord(r: RecordInput): ImageRecord {
   const g = r.geometry;
+  const cls = classByName(r.scene.className);
+  const icon = r.scene.object.icon;
+  const background = r.background ?? {
+    photo: r.scene.background?.photo ?? null,
+    className: r.scene.backgroundClass ?? null,
+  };
   return {
     path: r.path,
     variant: r.variant,
-    class: r.cls.name,
-    label: r.cls.index,
-    wnid: r.cls.wnid,
+    class: cls.name,
+    label: cls.index,
+    wnid: cls.wnid,
     width: r.size,
     height: r.size,
-    object_visible: r.visible && g !== null,
+    object_visible: (r.visible ?? true) && g !== null,
     box: g ? g.box : null,
     centroid: g ? [round(g.centroid[0]), round(g.centroid[1])] : null,
     point: g ? [round(g.centroid[0] / r.size), round(g.centroid[1] / r.size)] : null,
     area: g ? g.area : 0,
     mask: r.mask ?? null,
-    icon: `${r.icon.set}:${r.icon.name}`,
-    background: r.background,
-    background_class: r.backgroundClass,
+    icon: `${icon.set}:${icon.name}`,
+    background: background.photo,
+    background_class: background.className,
     attributes: r.attributes ?? {},
   };
+}
+
+/** Renders a scene whose object must be visible (every part but SI-Score places objects inside the image). */
+export function composeVisible(
+  ctx: RenderContext,
+  scene: Pick<SceneSpec, 'object' | 'background'>,
+  name: string,
+): Composite & { geometry: MaskGeometry } {
+  const comp = ctx.composer.compose(scene);
+  const geometry = comp.geometry;
+  if (!geometry)
+    throw new Error(`${name}: the object has no visible pixel (placement ${JSON.stringify(scene.object.placement)})`);
+  return { ...comp, geometry };
 }
 
 /** objects.jsonl: one JSON object per image, in generation order (see docs/synth.md for the fields). */
@@ -93,3 +114,9 @@ export function gridSheet(records: readonly ImageRecord[], limit: number): Image
 
 /** Stem of a record's file name (no folder, no extension). */
 export const stemOf = (r: ImageRecord): string => (r.path.split('/').pop() ?? r.path).replace(/\.[^.]+$/, '');
+
+/** One row per image (all its variants side by side), as many rows as keep about `limit` tiles. */
+export function variantRowsSheet(records: readonly ImageRecord[], limit: number): ImageRecord[][] {
+  const rows = groupBy(records, stemOf);
+  return evenlySpaced(rows, Math.max(1, Math.floor(limit / Math.max(1, rows[0]?.length ?? 1))));
+}

@@ -8,7 +8,7 @@
 import { CLASS_NAMES, CLASSES, classByName } from '../classes.js';
 import type { SiScoreConfig } from '../config.js';
 import { Rng } from '../rng.js';
-import { sampleBackground, sampleObject, type SceneSpec } from '../sampling.js';
+import { drawScene, type SceneSpec } from '../sampling.js';
 import { countByVariant, groupBy, imageRecord, writeObjectsSidecar } from './records.js';
 import type { DatasetPart, ImageRecord, Job, PlanContext } from './types.js';
 
@@ -83,17 +83,18 @@ export const siScorePart: DatasetPart<SiScoreJob> = {
         const factors = values[sequence[imageId]];
         const rng = new Rng(ctx.seed, 'si', variant, imageId);
         const icons = ctx.icons.training[cls.name];
-        const object = sampleObject(rng, icons, ctx.config.object, {
+        const backgroundIndex = rng.int(0, photos.length - 1);
+        const photoId = photos[backgroundIndex];
+        const backgroundClass = CLASS_NAMES.find((c) => ctx.pools[c].seen.includes(photoId)) ?? '';
+        const fixed = {
           scale: Math.sqrt(factors.area),
           cx: factors.x,
           cy: factors.y,
           rotationDeg: factors.rotation,
           flip: false,
-        });
-        const backgroundIndex = rng.int(0, photos.length - 1);
-        const photo = ctx.photos.get(photos[backgroundIndex]);
-        if (!photo) throw new Error(`photo ${photos[backgroundIndex]} missing from the index`);
-        const backgroundClass = CLASS_NAMES.find((c) => ctx.pools[c].seen.includes(photo.id)) ?? '';
+        };
+        const scene = drawScene(rng, ctx, { className: cls.name, icons, backgroundClass, photoId, fixed });
+        const instance = icons.findIndex((i) => i.set === scene.object.icon.set && i.name === scene.object.icon.name);
         jobs.push({
           part: this.name,
           index: jobs.length,
@@ -101,14 +102,9 @@ export const siScorePart: DatasetPart<SiScoreJob> = {
           variant,
           imageId,
           factors,
-          instance: icons.findIndex((i) => i.set === object.icon.set && i.name === object.icon.name),
+          instance,
           backgroundIndex,
-          scene: {
-            className: cls.name,
-            object,
-            background: sampleBackground(rng, photo, ctx.config.backgrounds),
-            backgroundClass,
-          },
+          scene,
         });
       }
     }
@@ -118,18 +114,14 @@ export const siScorePart: DatasetPart<SiScoreJob> = {
   async render(job, ctx) {
     const size = ctx.config.image_size;
     const cls = classByName(job.scene.className);
-    const comp = ctx.composer.compose(job.scene);
+    const comp = ctx.composer.compose(job.scene); // may leave the image: SI-Score's location grid reaches the corners
     const f = job.factors;
     const record = imageRecord({
       path: `${job.variant}/${cls.label}/${job.imageId}.jpg`,
       variant: job.variant,
-      cls,
+      scene: job.scene,
       size,
       geometry: comp.geometry,
-      visible: true,
-      icon: job.scene.object.icon,
-      background: job.scene.background.photo,
-      backgroundClass: job.scene.backgroundClass,
       attributes: {
         image_id: job.imageId,
         x_coord: f.x,

@@ -6,9 +6,10 @@
 import { planHits, simulateBlock, insideBox, type HitSlot, type UnitBox } from '../annotator.js';
 import { CLASSES, classByName } from '../classes.js';
 import { Rng } from '../rng.js';
-import { correlatedBackgroundClass, sampleBackground, sampleObject, type SceneSpec } from '../sampling.js';
+import type { IconRef } from '../icons.js';
+import { correlatedBackgroundClass, drawScene, type SceneSpec } from '../sampling.js';
 import { imagenetAbXml, locXml } from '../xml.js';
-import { countByVariant, gridSheet, imageRecord, writeObjectsSidecar } from './records.js';
+import { composeVisible, countByVariant, gridSheet, imageRecord, writeObjectsSidecar } from './records.js';
 import type { DatasetPart, Job, PlanContext, RecordedClick } from './types.js';
 
 export type Split = 'train' | 'val';
@@ -24,14 +25,15 @@ export interface TrainingJob extends Job {
 export const stemFor = (split: Split, wnid: string, n: number): string =>
   split === 'train' ? `${wnid}_${n}` : `${wnid}_val_${n}`;
 
+/** A scene whose background follows the spurious correlation: own pool with probability rho, else another. */
+export function correlatedScene(rng: Rng, ctx: PlanContext, className: string, icons: readonly IconRef[]): SceneSpec {
+  const backgroundClass = correlatedBackgroundClass(rng, className, ctx.config.rho);
+  return drawScene(rng, ctx, { className, icons, backgroundClass, photoId: rng.pick(ctx.pools[backgroundClass].seen) });
+}
+
 /** The scene of training/validation image n (1-based) of a class; ImageNet-C re-renders the validation scenes. */
 export function trainingScene(ctx: PlanContext, split: Split, className: string, n: number): SceneSpec {
-  const rng = new Rng(ctx.seed, split, className, n);
-  const object = sampleObject(rng, ctx.icons.training[className], ctx.config.object);
-  const backgroundClass = correlatedBackgroundClass(rng, className, ctx.config.rho);
-  const photo = ctx.photos.get(rng.pick(ctx.pools[backgroundClass].seen));
-  if (!photo) throw new Error(`pool of ${backgroundClass} names a photo missing from the index`);
-  return { className, object, background: sampleBackground(rng, photo, ctx.config.backgrounds), backgroundClass };
+  return correlatedScene(new Rng(ctx.seed, split, className, n), ctx, className, ctx.icons.training[className]);
 }
 
 function splitCount(ctx: PlanContext, split: Split): number {
@@ -92,25 +94,11 @@ export const trainingPart: DatasetPart<TrainingJob> = {
   async render(job, ctx) {
     const size = ctx.config.image_size;
     const cls = classByName(job.scene.className);
-    const comp = ctx.composer.compose(job.scene);
-    if (!comp.geometry)
-      throw new Error(
-        `${job.stem}: the object has no visible pixel (placement ${JSON.stringify(job.scene.object.placement)})`,
-      );
+    const comp = composeVisible(ctx, job.scene, job.stem);
     const g = comp.geometry;
     const loc = { folder: cls.wnid, filename: job.stem, width: size, height: size, wnid: cls.wnid, box: g.box };
     const imagePath = `${job.split}/${cls.wnid}/${job.stem}.JPEG`;
-    const record = imageRecord({
-      path: imagePath,
-      variant: job.split,
-      cls,
-      size,
-      geometry: g,
-      visible: true,
-      icon: job.scene.object.icon,
-      background: job.scene.background.photo,
-      backgroundClass: job.scene.backgroundClass,
-    });
+    const record = imageRecord({ path: imagePath, variant: job.split, scene: job.scene, size, geometry: g });
     let xml: string;
     if (job.split === 'train') {
       const unitBox = g.box.map((v) => v / size) as UnitBox;

@@ -6,17 +6,15 @@
  */
 import { CLASS_NAMES, CLASSES, classByName } from '../classes.js';
 import { Rng } from '../rng.js';
-import { sampleBackground, sampleObject, type BackgroundSpec, type ObjectSpec } from '../sampling.js';
-import { countByVariant, evenlySpaced, groupBy, imageRecord, stemOf, writeObjectsSidecar } from './records.js';
+import { drawScene, sampleBackground, type SceneSpec } from '../sampling.js';
+import { composeVisible, countByVariant, imageRecord, variantRowsSheet, writeObjectsSidecar } from './records.js';
 import type { DatasetPart, Job } from './types.js';
 
 const VARIANTS = ['habitat', 'random'] as const;
 
 export interface UnseenJob extends Job {
   stem: string;
-  className: string;
-  object: ObjectSpec;
-  backgrounds: Record<(typeof VARIANTS)[number], { spec: BackgroundSpec; className: string }>;
+  scenes: Record<(typeof VARIANTS)[number], SceneSpec>;
 }
 
 export const unseenBackgroundsPart: DatasetPart<UnseenJob> = {
@@ -29,24 +27,27 @@ export const unseenBackgroundsPart: DatasetPart<UnseenJob> = {
     for (const cls of CLASSES) {
       for (let n = 1; n <= ctx.config.counts.suite_per_class; n++) {
         const rng = new Rng(ctx.seed, 'unseen', cls.name, n);
-        const object = sampleObject(rng, ctx.icons.training[cls.name], ctx.config.object);
-        const background = (photoId: string, className: string): { spec: BackgroundSpec; className: string } => {
-          const photo = ctx.photos.get(photoId);
-          if (!photo) throw new Error(`unseen photo ${photoId} missing from the index`);
-          return { spec: sampleBackground(rng, photo, ctx.config.backgrounds), className };
+        const icons = ctx.icons.training[cls.name];
+        const habitat = drawScene(rng, ctx, {
+          className: cls.name,
+          icons,
+          backgroundClass: cls.name,
+          photoId: rng.pick(ctx.pools[cls.name].unseen),
+        });
+        const other = rng.pick(allUnseen);
+        const otherPhoto = ctx.photos.get(other.photo);
+        if (!otherPhoto) throw new Error(`unseen photo ${other.photo} missing from the background index`);
+        const random = {
+          ...habitat,
+          background: sampleBackground(rng, otherPhoto, ctx.config.backgrounds),
+          backgroundClass: other.className,
         };
-        const anyPool = rng.pick(allUnseen);
         jobs.push({
           part: this.name,
           index: jobs.length,
           outputs: VARIANTS.length,
           stem: `${cls.wnid}_unseen_${n}`,
-          className: cls.name,
-          object,
-          backgrounds: {
-            habitat: background(rng.pick(ctx.pools[cls.name].unseen), cls.name),
-            random: background(anyPool.photo, anyPool.className),
-          },
+          scenes: { habitat, random },
         });
       }
     }
@@ -55,25 +56,13 @@ export const unseenBackgroundsPart: DatasetPart<UnseenJob> = {
 
   async render(job, ctx) {
     const size = ctx.config.image_size;
-    const cls = classByName(job.className);
     return Promise.all(
       VARIANTS.map(async (variant) => {
-        const bg = job.backgrounds[variant];
-        const comp = ctx.composer.compose({ object: job.object, background: bg.spec });
-        if (!comp.geometry) throw new Error(`${job.stem}: the object has no visible pixel`);
-        const record = imageRecord({
-          path: `${variant}/val/${cls.in9Folder}/${job.stem}.JPEG`,
-          variant,
-          cls,
-          size,
-          geometry: comp.geometry,
-          visible: true,
-          icon: job.object.icon,
-          background: bg.spec.photo,
-          backgroundClass: bg.className,
-        });
-        await ctx.out.jpeg(record.path, comp.rgb, size);
-        return record;
+        const scene = job.scenes[variant];
+        const comp = composeVisible(ctx, scene, job.stem);
+        const path = `${variant}/val/${classByName(scene.className).in9Folder}/${job.stem}.JPEG`;
+        await ctx.out.jpeg(path, comp.rgb, size);
+        return imageRecord({ path, variant, scene, size, geometry: comp.geometry });
       }),
     );
   },
@@ -83,5 +72,5 @@ export const unseenBackgroundsPart: DatasetPart<UnseenJob> = {
     return { layout: '<variant>/val/<NN_label>/<stem>.JPEG', counts: countByVariant(records) };
   },
 
-  sheet: (records, limit) => evenlySpaced(groupBy(records, stemOf), Math.max(1, Math.floor(limit / VARIANTS.length))),
+  sheet: variantRowsSheet,
 };
