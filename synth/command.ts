@@ -1,7 +1,7 @@
 /**
- * `luab synth`: the embedded benchmark generator's command line. Exit codes follow client/cli/main.ts: 0 done
- * (or the same run already there), 1 a failed run or an output folder that cannot be used, 2 a usage error
- * (unknown option, bad value, invalid config).
+ * `luab synth`: the embedded benchmark generator's command line. Exit codes follow client/cli/main.ts (which also
+ * maps commander's usage errors to 2): 0 done (or the same run already there), 1 a failed run or an output folder
+ * that cannot be used, 2 a usage error (unknown option, bad value, invalid config).
  */
 import { availableParallelism } from 'node:os';
 import { Command, InvalidArgumentError } from 'commander';
@@ -44,12 +44,6 @@ export function createSynthCommand(): Command {
     .option('--workers <n>', 'worker threads rendering images', integerOption(1), Math.min(2, availableParallelism()))
     .option('--force', 'replace a different (or the same) earlier run in --out')
     .option('--quiet', 'no progress bar and no summary line')
-    .showHelpAfterError()
-    .exitOverride((err) => {
-      // Added with addCommand, this command does not inherit the program's handler: map usage errors to 2 here.
-      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') process.exit(0);
-      process.exit(err.exitCode === 0 ? 0 : 2);
-    })
     .action(async (opts: SynthOptions) => {
       try {
         const config = resolveConfig({ small: opts.small, configFile: opts.config, imageSize: opts.size });
