@@ -4,7 +4,7 @@
  * the completion marker. An existing DIR is only replaced when it is a finished synth run and --force is given.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 
 export const GENERATOR = 'luab-synth';
@@ -29,6 +29,8 @@ export type ExistingRun =
 /** What DIR holds now. Anything but an absent/empty folder or a synth run is refused outright. */
 export function inspectExisting(dir: string, wanted: string): ExistingRun {
   if (!existsSync(dir)) return { kind: 'absent' };
+  if (!statSync(dir).isDirectory())
+    throw new OutputFolderError(`${dir} exists and is not a folder; choose another --out.`);
   const entries = readdirSync(dir);
   if (entries.length === 0) return { kind: 'absent' };
   const manifestPath = join(dir, MANIFEST_FILE);

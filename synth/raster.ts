@@ -213,6 +213,37 @@ export interface MaskGeometry {
   box: [number, number, number, number];
   centroid: [number, number];
   area: number;
+  /** The mask itself as COCO's uncompressed RLE (see maskRle). */
+  rle: CocoRle;
+}
+
+/**
+ * COCO's uncompressed run-length encoding: `size` [height, width]; `counts` alternate runs of 0 and 1 over the
+ * pixels in column-major order, starting with a (possibly empty) run of 0. pycocotools' `frPyObjects` reads it.
+ */
+export interface CocoRle {
+  size: [number, number];
+  counts: number[];
+}
+
+export function maskRle(mask: Uint8Array, size: number): CocoRle {
+  const counts: number[] = [];
+  let current = 0;
+  let run = 0;
+  for (let x = 0; x < size; x++) {
+    for (let y = 0; y < size; y++) {
+      const v = mask[y * size + x];
+      if (v === current) {
+        run++;
+      } else {
+        counts.push(run);
+        current = v;
+        run = 1;
+      }
+    }
+  }
+  counts.push(run);
+  return { size: [size, size], counts };
 }
 
 export function maskGeometry(mask: Uint8Array, size: number): MaskGeometry | null {
@@ -236,7 +267,7 @@ export function maskGeometry(mask: Uint8Array, size: number): MaskGeometry | nul
     }
   }
   if (area === 0) return null;
-  return { box: [minX, minY, maxX + 1, maxY + 1], centroid: [sx / area, sy / area], area };
+  return { box: [minX, minY, maxX + 1, maxY + 1], centroid: [sx / area, sy / area], area, rle: maskRle(mask, size) };
 }
 
 /** Blacks out the given pixels (no_fg: the mask; only_bg_b: the box). */

@@ -48,6 +48,7 @@ export function imageRecord(r: RecordInput): ImageRecord {
     point: g ? [round(g.centroid[0] / r.size), round(g.centroid[1] / r.size)] : null,
     area: g ? g.area : 0,
     mask: r.mask ?? null,
+    mask_rle: g ? g.rle : null,
     icon: `${icon.set}:${icon.name}`,
     background: background.photo,
     background_class: background.className,

@@ -9,6 +9,7 @@ import type { SynthConfig } from '../config.js';
 import type { IconCatalogue } from '../icons.js';
 import type { OutputWriter } from '../output-writer.js';
 import type { Pools } from '../pools.js';
+import type { CocoRle } from '../raster.js';
 
 /** What planning sees. */
 export interface PlanContext {
@@ -70,6 +71,8 @@ export interface ImageRecord {
   area: number;
   /** The .npy mask, relative to the part root, where the layout has one. */
   mask: string | null;
+  /** The object's mask (where it is, or was), COCO uncompressed RLE; null when no pixel is in the image. */
+  mask_rle: CocoRle | null;
   icon: string;
   background: string | null;
   background_class: string | null;

@@ -250,6 +250,8 @@ describe('luab synth --small', function () {
       assert.ok(r.mask && files.has(r.mask), `mask of ${r.path}`);
       const mask = decodeNpyUint8(readFileSync(join(root, r.mask)));
       assert.deepEqual([mask.rows, mask.cols], [SIZE, SIZE]);
+      assert.ok(r.mask_rle);
+      assert.deepEqual(decodeRle(r.mask_rle), [...mask.data], `mask_rle of ${r.path} is the .npy mask`);
       assert.equal(
         mask.data.reduce((s, v) => s + v, 0),
         r.area,
@@ -323,6 +325,19 @@ describe('luab synth --small', function () {
   });
 });
 
+/** COCO uncompressed RLE (column-major) back to a row-major 0/1 array. */
+function decodeRle(rle: { size: [number, number]; counts: number[] }): number[] {
+  const [h, w] = rle.size;
+  const out = new Array<number>(h * w).fill(0);
+  let at = 0;
+  rle.counts.forEach((run, k) => {
+    for (let i = at; i < at + run; i++) out[(i % h) * w + Math.floor(i / h)] = k % 2;
+    at += run;
+  });
+  assert.equal(at, h * w, 'runs cover the image');
+  return out;
+}
+
 function checkGeometry(r: ImageRecord): void {
   assert.ok(r.box, `${r.path}: box`);
   const [x0, y0, x1, y1] = r.box;
@@ -332,6 +347,12 @@ function checkGeometry(r: ImageRecord): void {
   assert.ok(cx >= x0 && cx <= x1 && cy >= y0 && cy <= y1, `${r.path}: centroid inside the box`);
   assert.ok(Math.abs(r.point[0] - cx / r.width) < 1e-3 && Math.abs(r.point[1] - cy / r.height) < 1e-3);
   assert.ok(r.area > 0 && r.area <= (x1 - x0) * (y1 - y0));
+  assert.ok(r.mask_rle, `${r.path}: mask_rle`);
+  assert.equal(
+    decodeRle(r.mask_rle).reduce((a, b) => a + b, 0),
+    r.area,
+    `${r.path}: mask_rle holds the object's pixels`,
+  );
 }
 
 function checkBlock(m: XmlNode, file: string, wnid: string, stem: string, a: typeof DEFAULT_CONFIG.annotator): void {

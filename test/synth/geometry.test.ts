@@ -30,6 +30,13 @@ describe('synth geometry', () => {
     assert.deepEqual(g.box, [24, 8, 40, 24]);
     assert.deepEqual(g.centroid, [32, 16]);
     assert.equal(g.area, 256);
+    // Column-major runs: 24 empty columns, then 16 columns of 8 empty, 16 object and 40 empty pixels.
+    assert.deepEqual(g.rle.size, [64, 64]);
+    assert.deepEqual(g.rle.counts.slice(0, 3), [24 * 64 + 8, 16, 48]);
+    assert.equal(
+      g.rle.counts.reduce((a, b) => a + b, 0),
+      64 * 64,
+    );
   });
 
   it('rotates counter-clockwise: a 90 degree turn swaps a wide bar to a tall one', () => {
