@@ -10,6 +10,7 @@ DEBIAN_PACKAGES=(
   python3-pytest python3-yaml python3-tqdm python3-matplotlib python3-jsonschema python3-numpy python3-pil
   python3-ijson                                    # trainer/: streams the 398 MB COCO-AB JSON
   python3-grpcio python3-grpc-tools                # a second gRPC implementation that calls the server in tests
+  fonts-dejavu-core                                # labels on the synth contact sheets (librsvg text via sharp)
 )
 
 missing=()

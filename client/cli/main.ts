@@ -5,6 +5,7 @@ import { createModelsCommand } from '../commands/models.js';
 import { createPredictCommand } from '../commands/predict.js';
 import { createServeCommand } from '../commands/serve.js';
 import { createTrainerCommands } from '../commands/trainer.js';
+import { createSynthCommand } from '../../synth/command.js';
 
 const program = new Command('luab').description(
   'LUAB: serve, query, evaluate and train classifiers that learn from annotation byproducts',
@@ -13,6 +14,7 @@ program.addCommand(createServeCommand());
 program.addCommand(createPredictCommand());
 program.addCommand(createModelsCommand());
 for (const command of createTrainerCommands()) program.addCommand(command);
+program.addCommand(createSynthCommand());
 
 // commander's own errors (unknown option, bad argument) are usage errors: exit 2, as POSIX tools do. Commands
 // added with addCommand() do not inherit these settings, so they are applied to each.
