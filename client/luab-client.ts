@@ -146,10 +146,13 @@ export class LuabClient {
     options: CallOptions,
   ): Promise<Res> {
     return new Promise<Res>((resolve, reject) => {
-      const call = method.call(this.client, request, new Metadata(), this.callOptions(options), (error, response) =>
-        error ? reject(toLuabError(error)) : resolve(response),
-      );
-      options.signal?.addEventListener('abort', () => call.cancel(), { once: true });
+      const cancel = () => call.cancel();
+      const call = method.call(this.client, request, new Metadata(), this.callOptions(options), (error, response) => {
+        // A long-lived signal serves many calls: leave no listener behind.
+        options.signal?.removeEventListener('abort', cancel);
+        return error ? reject(toLuabError(error)) : resolve(response);
+      });
+      options.signal?.addEventListener('abort', cancel, { once: true });
     });
   }
 
@@ -177,7 +180,8 @@ export class LuabClient {
     options: CallOptions & { maxInFlight?: number } = {},
   ): AsyncGenerator<PredictStreamResponse> {
     const call = this.client.predictStream(new Metadata(), this.callOptions(options));
-    options.signal?.addEventListener('abort', () => call.cancel(), { once: true });
+    const cancel = () => call.cancel();
+    options.signal?.addEventListener('abort', cancel, { once: true });
     const maxInFlight = options.maxInFlight ?? 64;
     const received: PredictStreamResponse[] = [];
     let failure: LuabError | undefined;
@@ -232,6 +236,7 @@ export class LuabClient {
       if (answered < sent)
         throw new LuabError(status.INTERNAL, `the stream ended after ${answered} of ${sent} answers`);
     } finally {
+      options.signal?.removeEventListener('abort', cancel);
       if (!finished) call.cancel();
     }
   }

@@ -228,4 +228,9 @@ describe('queue limits and abandoned requests', function () {
     assert.equal(after.inferences, before.inferences);
     assert.equal(after.dropped.cancelled, before.dropped.cancelled + 1);
   });
+
+  it('logs no internal error for any of the abandoned or refused requests above', () => {
+    const errors = t.logs.filter((line) => line.level >= 50);
+    assert.deepEqual(errors, []);
+  });
 });

@@ -1,5 +1,6 @@
 /** The parts of a grpc-js server call the predictor cares about: its deadline and its cancellation. */
 import type { Deadline } from '@grpc/grpc-js';
+import { cancelled } from '../errors.js';
 import type { CallContext } from '../predictor.js';
 
 interface CancellableCall {
@@ -10,7 +11,8 @@ interface CancellableCall {
 export function callContext(call: CancellableCall): CallContext {
   const controller = new AbortController();
   // grpc-js emits 'cancelled' when the client cancels and when the deadline passes.
-  call.on('cancelled', () => controller.abort());
+  // The reason is what signal.throwIfAborted() throws: a CANCELLED status, not an internal error.
+  call.on('cancelled', () => controller.abort(cancelled('request cancelled by the client')));
   const deadline = call.getDeadline();
   const ms = deadline instanceof Date ? deadline.getTime() : Number(deadline);
   return { deadline: Number.isFinite(ms) ? ms : Infinity, signal: controller.signal };
