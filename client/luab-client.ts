@@ -207,34 +207,28 @@ export class LuabClient {
 
     let sent = 0;
     let answered = 0;
-    let index = 0;
+    // Waits for the server's next event, then hands over whatever answers have arrived.
+    const takeAnswers = async (): Promise<PredictStreamResponse[]> => {
+      if (received.length === 0 && !failure && !finished) await waitForEvent();
+      if (failure) throw failure;
+      const batch = received.splice(0);
+      answered += batch.length;
+      return batch;
+    };
     try {
       for await (const input of inputs) {
         while (sent - answered >= maxInFlight) {
-          if (received.length === 0 && !failure && !finished) await waitForEvent();
-          if (failure) throw failure;
-          for (const message of received.splice(0)) {
-            answered += 1;
-            yield message;
-          }
-          if (finished) throw new LuabError(status.INTERNAL, 'the server ended the stream early');
+          yield* await takeAnswers();
+          if (finished && answered < sent) throw new LuabError(status.INTERNAL, 'the server ended the stream early');
         }
-        call.write(toPredictRequest({ ...input, id: input.id ?? String(index) }));
-        index += 1;
+        call.write(toPredictRequest({ ...input, id: input.id ?? String(sent) }));
         sent += 1;
       }
       call.end();
-      while (answered < sent || !finished) {
-        if (received.length === 0 && !failure && !finished) await waitForEvent();
-        if (failure) throw failure;
-        for (const message of received.splice(0)) {
-          answered += 1;
-          yield message;
-        }
-        if (finished && received.length === 0) break;
-      }
-      if (answered < sent)
+      while (!finished || received.length > 0) yield* await takeAnswers();
+      if (answered < sent) {
         throw new LuabError(status.INTERNAL, `the stream ended after ${answered} of ${sent} answers`);
+      }
     } finally {
       options.signal?.removeEventListener('abort', cancel);
       if (!finished) call.cancel();

@@ -44,8 +44,6 @@ export interface OptionSpec {
   flag: string;
   env: string;
   doc: string;
-  /** Shown in help; undefined: computed (doc says how). */
-  defaultText?: string;
   parse: (raw: string, name: string) => unknown;
 }
 
@@ -95,7 +93,6 @@ export const SERVER_OPTIONS: OptionSpec[] = [
     flag: '--host <address>',
     env: 'LUAB_HOST',
     doc: 'address to listen on',
-    defaultText: '0.0.0.0',
     parse: text,
   },
   {
@@ -103,7 +100,6 @@ export const SERVER_OPTIONS: OptionSpec[] = [
     flag: '--port <n>',
     env: 'LUAB_PORT',
     doc: 'gRPC port (0: any free port)',
-    defaultText: '50051',
     parse: integer(0, 65535),
   },
   {
@@ -111,7 +107,6 @@ export const SERVER_OPTIONS: OptionSpec[] = [
     flag: '--models <dir>',
     env: 'LUAB_MODELS',
     doc: 'model repository folder',
-    defaultText: './models',
     parse: text,
   },
   {
@@ -126,7 +121,6 @@ export const SERVER_OPTIONS: OptionSpec[] = [
     flag: '--device <device>',
     env: 'LUAB_DEVICE',
     doc: 'auto (CUDA if it loads, else CPU), cpu, cuda or cuda:N (fail if CUDA cannot be used)',
-    defaultText: 'auto',
     parse: parseDevice,
   },
   {
@@ -141,7 +135,6 @@ export const SERVER_OPTIONS: OptionSpec[] = [
     flag: '--intra-op-threads <n>',
     env: 'LUAB_INTRA_OP_THREADS',
     doc: 'onnxruntime threads per worker (0: cores / workers)',
-    defaultText: '0',
     parse: integer(0, 256),
   },
   {
@@ -170,7 +163,6 @@ export const SERVER_OPTIONS: OptionSpec[] = [
     flag: '--max-message-bytes <n>',
     env: 'LUAB_MAX_MESSAGE_BYTES',
     doc: 'largest request or response message',
-    defaultText: String(32 * 1024 * 1024),
     parse: integer(1024, 2 ** 31 - 1),
   },
   {
@@ -178,7 +170,6 @@ export const SERVER_OPTIONS: OptionSpec[] = [
     flag: '--max-image-pixels <n>',
     env: 'LUAB_MAX_IMAGE_PIXELS',
     doc: 'largest image (width x height) decoded; guards against decompression bombs',
-    defaultText: '100000000',
     parse: integer(1, 2 ** 31 - 1),
   },
   {
@@ -186,7 +177,6 @@ export const SERVER_OPTIONS: OptionSpec[] = [
     flag: '--preprocess-concurrency <n>',
     env: 'LUAB_PREPROCESS_CONCURRENCY',
     doc: 'images decoded at once (0: 2 x cores)',
-    defaultText: '0',
     parse: integer(0, 1024),
   },
   {
@@ -194,7 +184,6 @@ export const SERVER_OPTIONS: OptionSpec[] = [
     flag: '--log-level <level>',
     env: 'LUAB_LOG_LEVEL',
     doc: LOG_LEVELS.join(', '),
-    defaultText: 'info',
     parse: (raw, name) => {
       if (!(LOG_LEVELS as readonly string[]).includes(raw))
         throw new ConfigError(`${name}: expected one of ${LOG_LEVELS.join(', ')}, got "${raw}"`);
@@ -206,7 +195,6 @@ export const SERVER_OPTIONS: OptionSpec[] = [
     flag: '--shutdown-grace-ms <ms>',
     env: 'LUAB_SHUTDOWN_GRACE_MS',
     doc: 'on SIGTERM/SIGINT, how long in-flight requests may finish',
-    defaultText: '10000',
     parse: integer(0, 3_600_000),
   },
 ];
@@ -223,6 +211,13 @@ export const DEFAULTS: ServerConfig = {
   logLevel: 'info',
   shutdownGraceMs: 10_000,
 };
+
+/** The default as help shows it, from {@link DEFAULTS}; undefined where the doc says how it is computed. */
+export function defaultText(key: Key): string | undefined {
+  const value = DEFAULTS[key];
+  if (value === undefined) return undefined;
+  return key === 'device' ? formatDevice(value as DeviceSpec) : String(value);
+}
 
 /** The option's CLI flag name, e.g. `--port`. */
 export const flagName = (spec: OptionSpec) => spec.flag.split(' ')[0];

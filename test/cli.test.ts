@@ -6,26 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { discImage } from './helpers/images.js';
-import { GOOD_MODELS, REPO_ROOT } from './helpers/paths.js';
-
-const LUAB = join(REPO_ROOT, 'bin', 'luab.js');
-
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function run(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Result> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [LUAB, ...args], { env: { ...process.env, ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+import { LUAB, runLuab as run } from './helpers/luab-cli.js';
+import { GOOD_MODELS } from './helpers/paths.js';
 
 /** Starts `luab serve` on a free port; resolves with the address from its "listening" log line. */
 function serve(args: string[]): Promise<{ child: ChildProcess; address: string; stderr: () => string }> {

@@ -5,23 +5,12 @@
  * dependencies (scripts/setup.sh); fails, never skips, without them.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from './helpers/paths.js';
+import { runLuab as luab } from './helpers/luab-cli.js';
 import { startTestServer, type TestServer } from './helpers/test-server.js';
-
-function luab(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'luab.js'), ...args]);
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 describe('end to end: synth → train → export → serve', function () {
   this.timeout(600_000);

@@ -1,6 +1,12 @@
 /** `luab serve`: starts the inference server. Every option is also an environment variable (see --help). */
 import { Command, Option } from 'commander';
-import { ConfigError, resolveServerConfig, SERVER_OPTIONS, type ServerConfig } from '../../server/config.js';
+import {
+  ConfigError,
+  defaultText,
+  resolveServerConfig,
+  SERVER_OPTIONS,
+  type ServerConfig,
+} from '../../server/config.js';
 import { startServer } from '../../server/grpc/grpc-server.js';
 import { createLogger } from '../../server/logging.js';
 
@@ -8,7 +14,8 @@ export function createServeCommand(): Command {
   const command = new Command('serve').description('serve the models of a model repository over gRPC');
   const keyOfAttribute = new Map<string, keyof ServerConfig>();
   for (const spec of SERVER_OPTIONS) {
-    const help = `${spec.doc} [env ${spec.env}${spec.defaultText !== undefined ? `, default ${spec.defaultText}` : ''}]`;
+    const shown = defaultText(spec.key);
+    const help = `${spec.doc} [env ${spec.env}${shown !== undefined ? `, default ${shown}` : ''}]`;
     const option = new Option(spec.flag, help);
     keyOfAttribute.set(option.attributeName(), spec.key);
     command.addOption(option);

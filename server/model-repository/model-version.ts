@@ -86,7 +86,8 @@ export async function loadVersion(
       checkOutputShapes(config, result.outputs, batch, modelFile);
     }
     // libvips initialises its codecs and resize kernels lazily: one small decode here keeps that off the first request.
-    await preprocessImage(await warmUpImage(), preprocessSpec(config), server.maxImagePixels);
+    const preprocess = preprocessSpec(config);
+    await preprocessImage(await warmUpImage(), preprocess, server.maxImagePixels);
     const label = `model "${name}" version ${version}`;
     const batcher = new DynamicBatcher(runtime, config.input.name, itemDims, batching, label);
     return {
@@ -94,7 +95,7 @@ export async function loadVersion(
       runtime,
       batcher,
       batching,
-      preprocess: preprocessSpec(config),
+      preprocess,
       cudaFallbackReason: runtime.cudaFallbackReason,
     };
   } catch (error) {

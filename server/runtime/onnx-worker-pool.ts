@@ -118,6 +118,8 @@ export class OnnxWorkerPool implements ModelRuntime {
 
   private constructor(
     private readonly options: OnnxWorkerPoolOptions,
+    /** How every worker of this pool is started (on the device the first one settled on). */
+    private readonly init: WorkerInit,
     private readonly workers: InferenceWorker[],
     private readonly info: ReadyInfo,
   ) {}
@@ -148,7 +150,7 @@ export class OnnxWorkerPool implements ModelRuntime {
       await Promise.all(workers.map((w) => w.terminate()));
       throw error;
     }
-    holder.pool = new OnnxWorkerPool({ ...options, device: resolved.device }, workers, info);
+    holder.pool = new OnnxWorkerPool(options, resolved, workers, info);
     return holder.pool;
   }
 
@@ -187,12 +189,7 @@ export class OnnxWorkerPool implements ModelRuntime {
     const index = this.workers.indexOf(dead);
     if (this.closed || index < 0) return;
     this.options.log.error({ err: error, model: this.options.modelPath }, 'inference worker died; starting a new one');
-    const init: WorkerInit = {
-      modelPath: this.options.modelPath,
-      device: this.options.device,
-      intraOpThreads: this.options.intraOpThreads,
-    };
-    InferenceWorker.start(init, (w, e) => this.replace(w, e)).then(
+    InferenceWorker.start(this.init, (w, e) => this.replace(w, e)).then(
       ([fresh]) => {
         if (this.closed) void fresh.terminate();
         else this.workers[index] = fresh;

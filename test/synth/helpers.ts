@@ -1,27 +1,10 @@
 // Shared by the synth tests: run the real `luab` command, read generated trees, parse XML with an independent parser.
-import { execFile, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
 
-export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-export const LUAB = join(REPO_ROOT, 'bin', 'luab.js');
-
-export interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs `luab <args>` to completion. */
-export function luab(args: string[]): Promise<CliResult> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [LUAB, ...args], { maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+export { REPO_ROOT } from '../helpers/paths.js';
+export { LUAB, runLuab as luab, type CliResult } from '../helpers/luab-cli.js';
 
 /** Every file below `root`, as sorted paths relative to it. */
 export function listFiles(root: string): string[] {
