@@ -47,6 +47,11 @@ export interface EvalItem {
   location?: ObjectLocation;
   /** Reader-specific facts worth keeping with the prediction (corruption, severity, category, ...). */
   attributes?: Record<string, string | number | boolean>;
+  /**
+   * The Backgrounds Challenge's adversarial test: the image is made, not read: the foreground image's masked
+   * pixels pasted onto the background image (absPath is the foreground). `group` is then the foreground's id.
+   */
+  composite?: { foreground: string; mask: string; background: string };
 }
 
 /** How the image must reach the model (the benchmark's own protocol). */
