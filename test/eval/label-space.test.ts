@@ -1,40 +1,10 @@
 // Label spaces matched by wnid: masks for 1k models, the IN-9 superclass map both ways, and the errors.
 import assert from 'node:assert/strict';
 import { in1kWnids, in9Classes } from '../../eval/data/load.js';
+import { line, model1k, modelIn9, output } from './helpers.js';
 import { SPACES, labelScorer, modelWnids } from '../../eval/label-space.js';
 import { getSuite } from '../../eval/suites/index.js';
-import type { EvalItem, ModelLabels, ModelOutput, PredictionLine } from '../../eval/types.js';
-
-export function model1k(name = 'resnet50-1k'): ModelLabels {
-  return {
-    name,
-    version: 1,
-    task: 'single-label',
-    labels: in1kWnids().map((wnid) => ({ name: wnid, wnid })),
-    inputWidth: 224,
-    inputHeight: 224,
-    hasPoint: true,
-  };
-}
-
-export function modelIn9(name = 'luab-in9-cnn'): ModelLabels {
-  return {
-    name,
-    version: 2,
-    task: 'single-label',
-    labels: in9Classes().map((c) => ({ name: c.name, wnid: c.wnid })),
-    inputWidth: 64,
-    inputHeight: 64,
-    hasPoint: true,
-  };
-}
-
-/** Scores with the given class indices high (first = highest), the rest low. */
-export function output(n: number, top: number[], extra: Partial<ModelOutput> = {}): ModelOutput {
-  const scores = new Array<number>(n).fill(0.0001);
-  top.forEach((index, rank) => (scores[index] = 0.5 / (rank + 1)));
-  return { scores, imageWidth: 224, imageHeight: 224, resized: false, ...extra };
-}
+import type { EvalItem, ModelLabels } from '../../eval/types.js';
 
 const item = (suite: string, targetWnids: string[], extra: Partial<EvalItem> = {}): EvalItem => ({
   suite,
@@ -44,28 +14,6 @@ const item = (suite: string, targetWnids: string[], extra: Partial<EvalItem> = {
   targetWnids,
   ...extra,
 });
-
-/** The prediction line the job runner would write (only the fields aggregate reads). */
-export function line(it: EvalItem, o: ModelOutput, model: ModelLabels): PredictionLine {
-  const score = getSuite(it.suite).scoreItem(it, o, model);
-  return {
-    suite: it.suite,
-    variant: it.variant,
-    path: it.path,
-    ...(it.group !== undefined ? { group: it.group } : {}),
-    targetWnids: it.targetWnids,
-    ...(it.ood !== undefined ? { ood: it.ood } : {}),
-    top5: [],
-    imageWidth: o.imageWidth,
-    imageHeight: o.imageHeight,
-    resized: o.resized,
-    score,
-    model: model.name,
-    version: model.version,
-    latencyMs: 1,
-    ...(it.attributes ? { attributes: it.attributes } : {}),
-  };
-}
 
 const W = in1kWnids();
 

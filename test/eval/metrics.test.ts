@@ -8,20 +8,10 @@ import { bgGap, challengeAccuracy } from '../../eval/metrics/bg-challenge.js';
 import { corruptionSummary } from '../../eval/metrics/imagenet-c.js';
 import { auroc, averagePrecision, fprAtRecall, oodMeasures } from '../../eval/metrics/ood.js';
 import { distanceFraction, pointInBox, summarisePoints } from '../../eval/metrics/points.js';
+import { npyBytes } from './helpers.js';
 
 const close = (actual: number, expected: number, tol = 1e-12) =>
   assert.ok(Math.abs(actual - expected) <= tol, `${actual} != ${expected}`);
-
-/** A .npy v1 file of a uint8 [H, W] array, written as numpy.save does. */
-export function npyBytes(height: number, width: number, data: number[], descr = '|u1'): Buffer {
-  let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': (${height}, ${width}), }`;
-  const total = 10 + header.length + 1;
-  header += ' '.repeat((64 - (total % 64)) % 64) + '\n';
-  const head = Buffer.alloc(10);
-  Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0]).copy(head);
-  head.writeUInt16LE(header.length, 8);
-  return Buffer.concat([head, Buffer.from(header, 'latin1'), Buffer.from(data)]);
-}
 
 describe('eval metrics', () => {
   it('accuracy is the share correct; an empty set is NaN, not 0', () => {
