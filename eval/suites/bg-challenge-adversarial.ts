@@ -71,39 +71,43 @@ registerSuite(
         }
       }
       const cap = backgroundCap();
-      const items: EvalItem[] = [];
-      let fgIndex = 0;
+      // Validate every foreground before the first item, then make the composites' items one at a time:
+      // foregrounds x backgrounds is a million items on the embedded benchmark's default run.
+      const foregrounds: { folder: string; wnid: string; npy: string }[] = [];
       for (const folder of await classFolders(NAME, maskRoot)) {
         const cls = in9Folder(NAME, maskRoot, folder);
         const npys = (await readdir(join(maskRoot, folder))).filter((f) => f.endsWith('.npy')).sort();
         if (npys.length === 0) throw new Error(`${NAME}: class folder ${join(maskRoot, folder)} holds no .npy masks`);
         for (const npy of npys) {
           const foreground = join(root, 'original', 'val', folder, `${stem(npy)}.JPEG`);
-          if (!existsSync(foreground))
+          if (!existsSync(foreground)) {
             throw new Error(`${NAME}: mask ${join(maskRoot, folder, npy)} has no image ${foreground}`);
+          }
+          foregrounds.push({ folder, wnid: cls.wnid, npy });
+        }
+      }
+      const used = cap === undefined ? backgrounds.length : Math.min(cap, backgrounds.length);
+      function* items(): Generator<EvalItem> {
+        for (const [fgIndex, { folder, wnid, npy }] of foregrounds.entries()) {
+          const foreground = join(root, 'original', 'val', folder, `${stem(npy)}.JPEG`);
           const mask = join(maskRoot, folder, npy);
-          const group = rel(folder, stem(npy));
           for (const b of backgroundSubset(fgIndex, backgrounds.length, cap)) {
             const bg = backgrounds[b];
-            items.push({
+            yield {
               suite: NAME,
               variant: 'adversarial',
               path: rel('adversarial', folder, `${stem(npy)}+${bg.rel}`),
               absPath: foreground,
-              targetWnids: [cls.wnid],
-              group,
+              targetWnids: [wnid],
+              group: rel(folder, stem(npy)),
               composite: { foreground, mask, background: bg.abs },
               location: { mask: { npyPath: mask } },
-              attributes: {
-                backgrounds_used: cap === undefined ? backgrounds.length : Math.min(cap, backgrounds.length),
-                backgrounds_total: backgrounds.length,
-              },
-            });
+              attributes: { backgrounds_used: used, backgrounds_total: backgrounds.length },
+            };
           }
-          fgIndex++;
         }
       }
-      return items;
+      return items();
     },
     metrics(scored, result) {
       if (scored.length === 0) return;

@@ -171,8 +171,12 @@ export interface SuiteSpec {
   space: () => SuiteLabelSpace;
   /** The embedded benchmark has an IN-9 copy of this suite (its items then carry IN-9 wnids). */
   in9Copy: boolean;
-  /** Lists every item (validating the layout first, so a bad folder fails before any image is sent). */
-  list(root: string): Promise<EvalItem[]>;
+  /**
+   * Lists every item, validating the layout first so a bad folder fails before any image is sent. An iterable
+   * rather than an array lets a suite whose items are made (the adversarial challenge's foregrounds x
+   * backgrounds) produce them one at a time.
+   */
+  list(root: string): Promise<Iterable<EvalItem>>;
   /** Adds the suite's own fields to the shared score (ObjectNet's conventions, ImageNet-O's confidence). */
   refine?(item: EvalItem, output: ModelOutput, model: ModelLabels, score: ItemScore): ItemScore;
   /** Adds the suite's own metrics to the shared ones, from the scored (not skipped, not failed) lines. */

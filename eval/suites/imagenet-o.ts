@@ -9,7 +9,7 @@
  * anomaly score, OOD positive: AUPR (the published number), AUROC and FPR at 95% recall.
  */
 import { existsSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join } from 'node:path';
 import { SPACES } from '../label-space.js';
 import { oodMeasures } from '../metrics/ood.js';
 import type { EvalItem } from '../types.js';
@@ -59,7 +59,8 @@ registerSuite(
           items.push({
             suite: NAME,
             variant: 'in-distribution',
-            path: relative(root, join(dir, file)).split('\\').join('/'),
+            // Not `../imagenet/val/...`: paths stay inside the suite's namespace wherever the images live.
+            path: rel('in-distribution', wnid, file),
             absPath: join(dir, file),
             targetWnids: [wnid],
             ood: false,

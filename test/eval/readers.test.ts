@@ -459,8 +459,8 @@ describe('eval readers: the released layouts', () => {
       [
         ['ood', `${wo}/o1.jpg`, true],
         ['ood', `${wo}/o2.jpg`, true],
-        ['in-distribution', `../imagenet/val/${wo}/v1.JPEG`, false],
-        ['in-distribution', `../imagenet/val/${wo}/v2.JPEG`, false],
+        ['in-distribution', `in-distribution/${wo}/v1.JPEG`, false],
+        ['in-distribution', `in-distribution/${wo}/v2.JPEG`, false],
       ],
     );
     const m = model1k();
