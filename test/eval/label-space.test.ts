@@ -112,6 +112,31 @@ describe('eval label spaces', () => {
     }
   });
 
+  it('multi-label models: the target class point against the box, each class point against its own boxes', () => {
+    const m = { ...modelIn9('multi'), task: 'multi-label' as const };
+    const [dog, bird] = [in9Classes()[0].wnid, in9Classes()[1].wnid];
+    const it = item('bg-challenge', [dog], {
+      variant: 'original',
+      location: { box: [0, 0, 100, 100], classBoxes: { [dog]: [[0, 0, 100, 100]], [bird]: [[150, 150, 200, 200]] } },
+    });
+    const o = {
+      ...output(9, [0, 1]),
+      classPoints: [
+        { index: 0, x: 0.2, y: 0.2, xPx: 50, yPx: 50 },
+        { index: 1, x: 0.1, y: 0.1, xPx: 20, yPx: 20 },
+      ],
+    };
+    const s = getSuite('bg-challenge').scoreItem(it, o, m);
+    assert.equal(s.point?.inBox, true, "the dog's own point is in the dog's box");
+    assert.equal(s.point?.distance, 0);
+    assert.deepEqual(s.point?.perClass, [
+      { wnid: bird, inBox: false, distance: Math.hypot(155, 155) / Math.hypot(224, 224) },
+      { wnid: dog, inBox: true, distance: 0 },
+    ]);
+    const metrics = getSuite('bg-challenge').aggregate([line(it, o, m)]);
+    assert.deepEqual(metrics.metrics.class_point_in_box, { value: 0.5, better: 'higher', count: 2 });
+  });
+
   it('a model without wnids is an error naming the model and the field', () => {
     const bare: ModelLabels = { ...modelIn9('no-wnids'), labels: [{ name: 'cat' }, { name: 'dog' }] };
     assert.throws(
