@@ -295,7 +295,17 @@ export interface SiScoreRow {
   [column: string]: number;
 }
 
-const SI_REQUIRED = ['image_id', 'x_coord', 'y_coord', 'area', 'rotation', 'foreground_class', 'pct_inside_image'];
+const SI_REQUIRED = [
+  'image_id',
+  'x_coord',
+  'y_coord',
+  'area',
+  'rotation',
+  'foreground_class',
+  'bg_resolution_width',
+  'bg_resolution_height',
+  'pct_inside_image',
+];
 
 /**
  * Parses SI-Score's metadata.csv into rows keyed by image_id. The file is pandas' `to_csv` of numbers only (no

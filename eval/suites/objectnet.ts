@@ -1,6 +1,6 @@
 /**
  * ObjectNet (Barbu et al. 2019): `objectnet-1.0/images/<folder>/*.png`. Only the 113 folders whose class overlaps
- * IN-1k are read (the other 200 cannot be answered by a 1k model; a note says so). Every image has a 1-pixel red
+ * IN-1k are read (the other 200 cannot be answered by a 1k model; a note says so). Every image has a thin red
  * border; the official loader (abarbu/objectnet-template-pytorch) crops 2 pixels from each side, so items carry
  * `cropBorderPx: 2` and eval/item-bytes.ts cuts it before sending.
  *
