@@ -4,7 +4,6 @@
  * Each suite module adds only its own layout and its own published metric.
  */
 import { readdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
 import { SPACES, checkSpaces, labelScorer, spaceForItem, type SuiteLabelSpace } from '../label-space.js';
 import { loadMask, maskAt, maskBox, maskCentroid, type Mask } from '../locations.js';
 import { accuracy, groupAccuracy } from '../metrics/accuracy.js';
@@ -316,6 +315,3 @@ export function defineSuite(spec: SuiteSpec): SuiteDefinition {
 
 /** Path relative to a root with forward slashes (the item's stable identity). */
 export const rel = (...parts: string[]): string => parts.join('/');
-
-/** Joins a folder and names (absolute path of an item). */
-export const abs = (...parts: string[]): string => join(...parts);
