@@ -2,7 +2,15 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { imagenetCAlexNet } from '../../eval/data/load.js';
-import { decodeRle, maskAt, maskBox, maskCentroid, parseNpyMask } from '../../eval/locations.js';
+import {
+  decodeRle,
+  maskAt,
+  maskBox,
+  maskCentroid,
+  parseLocXml,
+  parseNpyMask,
+  parseSiScoreMetadata,
+} from '../../eval/locations.js';
 import { accuracy, compareGroupKeys, groupAccuracy, macroAverage } from '../../eval/metrics/accuracy.js';
 import { bgGap, challengeAccuracy } from '../../eval/metrics/bg-challenge.js';
 import { corruptionSummary } from '../../eval/metrics/imagenet-c.js';
@@ -167,6 +175,30 @@ describe('eval metrics', () => {
     assert.deepEqual(maskBox(m), [1, 0, 3, 2]);
     assert.deepEqual(maskCentroid(m), [(1.5 + 1.5 + 2.5) / 3, (0.5 + 1.5 + 1.5) / 3]);
     assert.throws(() => decodeRle({ size: [2, 3], counts: [2, 2] }), /RLE runs sum to 4, not 2x3 = 6/);
+  });
+
+  it('ILSVRC LOC XML and SI-Score metadata.csv: values parsed, bad files are errors naming file and field', () => {
+    const xml =
+      '<annotation><size><width>500</width><height>375</height></size><object><name>n01440764</name>' +
+      '<bndbox><xmin>10</xmin><ymin>20</ymin><xmax>300</xmax><ymax>200</ymax></bndbox></object></annotation>';
+    assert.deepEqual(parseLocXml(xml, 'a.xml'), {
+      width: 500,
+      height: 375,
+      objects: [{ name: 'n01440764', box: [10, 20, 300, 200] }],
+    });
+    assert.throws(() => parseLocXml('<annotation><size>', 'b.xml'), /b\.xml: not valid XML/);
+    assert.throws(
+      () => parseLocXml(xml.replace('<xmin>10</xmin>', '<xmin>ten</xmin>'), 'c.xml'),
+      /c\.xml: object\[0\]\.bndbox\.xmin is not a number/,
+    );
+    const header =
+      'image_id,x_coord,y_coord,area,rotation,foreground_class,foreground_instance,background,bg_resolution_width,bg_resolution_height,pct_inside_image';
+    const rows = parseSiScoreMetadata(`${header}\n7,0.5,0.25,0.2,21,407,3,9,512,512,1\n`, 'm.csv');
+    assert.equal(rows.get(7)?.rotation, 21);
+    assert.throws(
+      () => parseSiScoreMetadata(`${header}\n7,0.5,x,0.2,21,407,3,9,512,512,1\n`, 'm.csv'),
+      /m\.csv:2: column "y_coord" is not a number \("x"\)/,
+    );
   });
 
   it('.npy masks: uint8 and bool, C order; other files are errors naming them', () => {
