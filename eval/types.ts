@@ -52,6 +52,11 @@ export interface EvalItem {
    * pixels pasted onto the background image (absPath is the foreground). `group` is then the foreground's id.
    */
   composite?: { foreground: string; mask: string; background: string };
+  /**
+   * Pixels to cut from every side before sending (ObjectNet: its 2-pixel red border, removed by the official
+   * loader objectnet-template-pytorch). Locations, if any, are in the uncropped image.
+   */
+  cropBorderPx?: number;
 }
 
 /** How the image must reach the model (the benchmark's own protocol). */
@@ -93,6 +98,11 @@ export interface ModelLabels {
 export interface ItemScore {
   /** The suite-space prediction (wnid) after the suite's mask or superclass map; null: unmapped (counts wrong). */
   predictedWnid: string | null;
+  /**
+   * Set (to the reason) when the item cannot be scored in the model's label space: ReaL's images without a
+   * label, an IN-9 model's images whose wnid has no IN-9 class. Counted in SuiteMetrics.counts.skipped.
+   */
+  skipped?: string;
   /** Top-1 correct under the suite's rule (ObjectNet: the default convention). */
   correct: boolean;
   /** Further named conventions of correctness (ObjectNet's two published ones, ReaL, ...). */
@@ -108,6 +118,8 @@ export interface ItemScore {
     centreInBox?: boolean;
     centreInMask?: boolean;
     centreDistance?: number;
+    /** Multi-label models: per class (wnid) of the item's classBoxes, that class's point against its boxes. */
+    perClass?: { wnid: string; inBox: boolean; distance: number }[];
   };
 }
 
