@@ -23,14 +23,14 @@ const scriptJson = (value: unknown): string =>
 const STYLE = `
 body { font: 14px/1.45 system-ui, sans-serif; margin: 24px auto; max-width: 1200px; padding: 0 16px; color: #1d1d1f; }
 h1 { font-size: 24px; } h2 { margin-top: 36px; border-bottom: 1px solid #ddd; } h3 { font-size: 15px; }
-table { border-collapse: collapse; margin: 8px 0 16px; } th, td { padding: 3px 10px; border-bottom: 1px solid #e5e5e5; }
-th { text-align: left; background: #f5f5f7; } td.n { text-align: right; font-variant-numeric: tabular-nums; }
-td.best { font-weight: 700; } .swatch { display: inline-block; width: 10px; height: 10px; margin-right: 6px; border-radius: 2px; }
-.charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(260px, 1fr)); gap: 12px; }
+table { border-collapse: collapse; margin: 8px 0 16px; font-size: 13px; } th, td { padding: 3px 7px; border-bottom: 1px solid #e5e5e5; }
+th { text-align: left; background: #f5f5f7; } td.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+td.best { font-weight: 700; } td.label { white-space: nowrap; } .swatch { display: inline-block; width: 10px; height: 10px; margin-right: 6px; border-radius: 2px; }
+.wide { overflow-x: auto; } .charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(260px, 1fr)); gap: 12px; }
 .chart { position: relative; height: 220px; border: 1px solid #eee; border-radius: 6px; padding: 6px; }
-.samples { display: grid; grid-template-columns: repeat(auto-fill, minmax(200px, 1fr)); gap: 10px; }
+.samples { display: grid; grid-template-columns: repeat(auto-fill, minmax(140px, 1fr)); gap: 10px; }
 figure { margin: 0; } figure img { display: block; max-width: 100%; border-radius: 4px; }
-figcaption { font-size: 12px; color: #444; word-break: break-all; } .ok { color: #0a7d32; } .bad { color: #c01c28; }
+figcaption { font-size: 12px; color: #444; } .path { overflow-wrap: anywhere; } .ok { color: #0a7d32; } .bad { color: #c01c28; }
 .missing { font-size: 12px; color: #c01c28; border: 1px dashed #c01c28; padding: 8px; }
 pre { background: #f5f5f7; padding: 8px; overflow: auto; font-size: 12px; } .notes li { color: #6b4e00; }
 `;
@@ -41,7 +41,7 @@ function metricTable(rows: Row[], cols: Column[], title: (c: Column) => string):
   const body = rows
     .map(
       (row, r) =>
-        `<tr><td><span class="swatch" style="background:${rowColour(r)}"></span>${esc(row.label)}</td>` +
+        `<tr><td class="label"><span class="swatch" style="background:${rowColour(r)}"></span>${esc(row.label)}</td>` +
         `<td>${esc(formatSeeds(row.seeds))}</td>` +
         cols
           .map((c, i) => `<td class="n${best[i].has(r) ? ' best' : ''}">${esc(formatCell(cellOf(row, c)))}</td>`)
@@ -49,7 +49,7 @@ function metricTable(rows: Row[], cols: Column[], title: (c: Column) => string):
         '</tr>',
     )
     .join('');
-  return `<table>${head}${body}</table>`;
+  return `<div class="wide"><table>${head}${body}</table></div>`;
 }
 
 function sampleGrid(rows: Row[], samples: SuiteSamples | undefined): string {
@@ -68,9 +68,10 @@ function sampleGrid(rows: Row[], samples: SuiteSamples | undefined): string {
         );
       })
       .join('');
-    const where = image.variant ? `${image.variant}/${image.path}` : image.path;
+    const variant = image.variant ? ` <i>(${esc(image.variant)})</i>` : '';
     return (
-      `<figure>${picture}<figcaption>${esc(where)}<br>true: ${esc(image.targetWnids.join(', ') || '(none)')}` +
+      `<figure>${picture}<figcaption><span class="path">${esc(image.path)}</span>${variant}<br>` +
+      `true: ${esc(image.targetWnids.join(', ') || '(none)')}` +
       `${answers}</figcaption></figure>`
     );
   });
@@ -111,7 +112,7 @@ function suiteSection(
       '</table>',
   );
   for (const { name, keys } of breakdownTables(entries)) {
-    const head = `<tr><th>${esc(name)}</th>${rows.map((r) => `<th>${esc(r.label)}</th>`).join('')}</tr>`;
+    const head = `<tr><th></th>${rows.map((r) => `<th>${esc(r.label)}</th>`).join('')}</tr>`;
     const body = keys
       .map(
         (key) =>

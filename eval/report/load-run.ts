@@ -74,8 +74,6 @@ export function loadRun(runDir: string): LoadedRun {
  * that image on resume, so it is not part of the run.
  */
 export async function* readPredictions(file: string): AsyncGenerator<PredictionLine> {
-  const text = createReadStream(file, { encoding: 'utf8' });
-  const lines = createInterface({ input: text, crlfDelay: Infinity });
   const size = statSync(file).size;
   let endsWithNewline = size === 0;
   if (size > 0) {
@@ -88,6 +86,8 @@ export async function* readPredictions(file: string): AsyncGenerator<PredictionL
       await fd.close();
     }
   }
+  // Created only now: lines a readline interface emits before its async iterator is first awaited are lost.
+  const lines = createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
   let number = 0;
   let pending: string | undefined;
   const parse = (raw: string, at: number): PredictionLine => {

@@ -153,7 +153,9 @@ export function bestRows(rows: Row[], column: Column): Set<number> {
   const present = means.filter((m): m is number => m !== undefined);
   if (present.length < 2) return new Set();
   const best = column.better === 'higher' ? Math.max(...present) : Math.min(...present);
-  return new Set(means.flatMap((m, i) => (m === best ? [i] : [])));
+  // Means of the same counts summed in another order may differ in the last bit: those are ties, not a winner.
+  const tolerance = 1e-12 * Math.max(1, Math.abs(best));
+  return new Set(means.flatMap((m, i) => (m !== undefined && Math.abs(m - best) <= tolerance ? [i] : [])));
 }
 
 /** The row's value for one key of a suite's breakdown table (mean ± std over its runs), or undefined. */
