@@ -115,3 +115,13 @@ export async function* readPredictions(file: string): AsyncGenerator<PredictionL
 export function itemKey(line: Pick<PredictionLine, 'suite' | 'variant' | 'path'>): string {
   return `${line.suite}\u0000${line.variant}\u0000${line.path}`;
 }
+
+/**
+ * The canonical order of lines (variant, then path) that `aggregate` is given, whatever order they were appended
+ * in: floating-point sums depend on order, so an unsharded run and a merge of its shards agree to the last bit
+ * only when both aggregate sorted lines (the job runner should sort with this too).
+ */
+export function compareItems(a: PredictionLine, b: PredictionLine): number {
+  if (a.variant !== b.variant) return a.variant < b.variant ? -1 : 1;
+  return a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
+}

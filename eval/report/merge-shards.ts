@@ -10,7 +10,7 @@ import { once } from 'node:events';
 import { getSuite } from '../suites/registry.js';
 import type { PredictionLine, RunReport, SuiteMetrics } from '../types.js';
 import { ReportInputError } from './errors.js';
-import { itemKey, readPredictions, type LoadedRun } from './load-run.js';
+import { compareItems, itemKey, readPredictions, type LoadedRun } from './load-run.js';
 import type { ProgressListener } from './progress.js';
 
 /** One run, read from one folder or merged from the folders of its shards. */
@@ -85,12 +85,6 @@ async function write(stream: WriteStream, text: string): Promise<void> {
   if (!stream.write(text)) await once(stream, 'drain');
 }
 
-/** Lines in a canonical order, so that the merge does not depend on shard order or completion order. */
-function byItem(a: PredictionLine, b: PredictionLine): number {
-  if (a.variant !== b.variant) return a.variant < b.variant ? -1 : 1;
-  return a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
-}
-
 /**
  * Merges the (checked, ordered) shards of one run. Lines are read one suite at a time, so memory holds the lines
  * of the largest suite, not of the whole run; an item found in two shards is an error naming both folders.
@@ -132,7 +126,7 @@ async function mergeShards(shards: LoadedRun[], options: CombineOptions): Promis
         done += 1;
         options.onProgress?.({ phase: 'merge', done, total, detail: `${suiteName} of ${shard.dir}` });
       }
-      lines.sort(byItem);
+      lines.sort(compareItems);
       suites.push(suite.aggregate(lines));
       if (out) for (const line of lines) await write(out, `${JSON.stringify(line)}\n`);
     }

@@ -6,8 +6,9 @@
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import sharp from 'sharp';
+import { compareItems } from '../../eval/report/index.js';
 import { getSuite, listSuites, registerSuite } from '../../eval/suites/registry.js';
 import type { MetricValue, PredictionLine, RunReport, SuiteMetrics } from '../../eval/types.js';
 import { CLASSES } from '../../synth/classes.js';
@@ -100,7 +101,7 @@ export async function writeImages(root: string, variants: string[], count: numbe
   const items: FixtureItem[] = [];
   for (let i = 0; i < count; i += 1) {
     const variant = variants[i % variants.length];
-    const rng = random(`${root}/${i}`);
+    const rng = random(`${basename(root)}/${i}`); // not the temp folder's name: the same images every time
     const cls = CLASSES[i % CLASSES.length];
     const names = icons[cls.name];
     const iconSize = Math.round(size * (0.3 + 0.3 * rng()));
@@ -228,7 +229,8 @@ export function writeRun(spec: RunSpec): RunReport {
         },
       ]),
     ),
-    suites: Object.entries(spec.suites).map(([suite, s]) => getSuite(suite).aggregate(s.lines)),
+    // As the job runner does: aggregate in the canonical order, whatever order the lines were appended in.
+    suites: Object.entries(spec.suites).map(([suite, s]) => getSuite(suite).aggregate([...s.lines].sort(compareItems))),
     job: {
       id: spec.jobId ?? `job-${spec.model.name}`,
       endpoints: ['127.0.0.1:50051'],
