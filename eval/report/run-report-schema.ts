@@ -22,7 +22,8 @@ const shard = {
 const metricValue = {
   type: 'object',
   required: ['value', 'better', 'count'],
-  properties: { value: { type: 'number' }, better: { enum: ['higher', 'lower'] }, count },
+  // null: what JSON.stringify makes of a NaN (a metric over no images); shown as a missing value.
+  properties: { value: { type: ['number', 'null'] }, better: { enum: ['higher', 'lower'] }, count },
 } as const;
 
 const suiteMetrics = {
@@ -32,7 +33,10 @@ const suiteMetrics = {
     suite: { type: 'string', minLength: 1 },
     metrics: { type: 'object', additionalProperties: metricValue },
     headline: { type: 'array', items: { type: 'string' } },
-    breakdowns: { type: 'object', additionalProperties: { type: 'object', additionalProperties: { type: 'number' } } },
+    breakdowns: {
+      type: 'object',
+      additionalProperties: { type: 'object', additionalProperties: { type: ['number', 'null'] } },
+    },
     notes: { type: 'array', items: { type: 'string' } },
     counts: {
       type: 'object',
