@@ -70,26 +70,12 @@ export function loadRun(runDir: string): LoadedRun {
 
 /**
  * Streams the lines of a predictions.jsonl, each checked; a bad line throws naming `file:line`. Blank lines are
- * skipped, and so is an unterminated last line: it is what a killed writer leaves, and the runner re-evaluates
- * that image on resume, so it is not part of the run.
+ * skipped, and so is a last line that is both unterminated and not valid JSON: that is what a writer killed
+ * mid-line leaves, and the runner evaluates that image again on resume, so it is not part of the run.
  */
 export async function* readPredictions(file: string): AsyncGenerator<PredictionLine> {
-  const size = statSync(file).size;
-  let endsWithNewline = size === 0;
-  if (size > 0) {
-    const fd = await open(file, 'r');
-    try {
-      const last = Buffer.alloc(1);
-      await fd.read(last, 0, 1, size - 1);
-      endsWithNewline = last[0] === 0x0a;
-    } finally {
-      await fd.close();
-    }
-  }
-  // Created only now: lines a readline interface emits before its async iterator is first awaited are lost.
+  // Created here and iterated at once: lines a readline interface emits before its iterator is awaited are lost.
   const lines = createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
-  let number = 0;
-  let pending: string | undefined;
   const parse = (raw: string, at: number): PredictionLine => {
     let value: unknown;
     try {
@@ -102,13 +88,36 @@ export async function* readPredictions(file: string): AsyncGenerator<PredictionL
     }
     return value as unknown as PredictionLine;
   };
+  let number = 0;
+  let pending: string | undefined;
   for await (const raw of lines) {
     number += 1;
-    // One line of look-behind, so the last one can be told apart (it may be unterminated).
+    // One line of look-behind, so that the last one can be treated apart.
     if (pending !== undefined) yield parse(pending, number - 1);
     pending = raw.trim() === '' ? undefined : raw;
   }
-  if (pending !== undefined && endsWithNewline) yield parse(pending, number);
+  if (pending === undefined) return;
+  if (!(await endsWithNewline(file))) {
+    try {
+      JSON.parse(pending);
+    } catch {
+      return; // cut off mid-line by a killed writer
+    }
+  }
+  yield parse(pending, number);
+}
+
+async function endsWithNewline(file: string): Promise<boolean> {
+  const size = statSync(file).size;
+  if (size === 0) return true;
+  const handle = await open(file, 'r');
+  try {
+    const last = Buffer.alloc(1);
+    await handle.read(last, 0, 1, size - 1);
+    return last[0] === 0x0a;
+  } finally {
+    await handle.close();
+  }
 }
 
 /** The identity of an item within a run: suite, variant and path (what resume and shards key on). */

@@ -59,6 +59,10 @@ export async function renderRunReports(
   if (intoShard) {
     throw new ReportInputError(out, 'is one of the shards to merge: write the merged report into another folder');
   }
+  if (loaded.length > 1 && loaded.some((run) => run.dir === out)) {
+    // Its report.json would be replaced by the comparison of all of them.
+    throw new ReportInputError(out, 'is one of the runs compared: write the comparison into another folder');
+  }
   mkdirSync(out, { recursive: true });
   const files: string[] = [];
   const mergedPredictionsPath = join(out, 'predictions.jsonl');
@@ -69,7 +73,7 @@ export async function renderRunReports(
   const reportPath = join(out, 'report.json');
   if (runs.length === 1) {
     const [run] = runs;
-    if (run.dirs.length > 1) files.push(mergedPredictionsPath);
+    if (run.report.job.mergedFrom) files.push(mergedPredictionsPath);
     if (!(run.dirs.length === 1 && run.dirs[0] === out)) {
       writeFileSync(reportPath, `${JSON.stringify(run.report, null, 2)}\n`);
       files.push(reportPath);

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { cpSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { itemKey, renderRunReports } from '../../eval/report/index.js';
+import { itemKey, readPredictions, renderRunReports } from '../../eval/report/index.js';
 import type { PredictionLine, RunReport } from '../../eval/types.js';
 import { openOffline } from '../helpers/browser.js';
 import { runLuab } from '../helpers/luab-cli.js';
@@ -197,6 +197,16 @@ describe('evaluation report', function () {
       });
     });
 
+    it('refuses to write a comparison into one of the runs compared', async () => {
+      await assert.rejects(
+        renderRunReports(
+          [join(work, 'shards', 'whole'), shardDir(0), shardDir(1), shardDir(2)],
+          join(work, 'shards', 'whole'),
+        ),
+        /whole: is one of the runs compared/,
+      );
+    });
+
     it('refuses to write the merge into one of the shards', async () => {
       await assert.rejects(
         renderRunReports([shardDir(0), shardDir(1), shardDir(2)], shardDir(1)),
@@ -240,6 +250,37 @@ describe('evaluation report', function () {
       const bad = await runLuab(['report', broken, '--out', join(work, 'x')]);
       assert.equal(bad.code, 1);
       assert.match(bad.stderr, new RegExp(`luab report: ${file}:3: is not valid JSON`));
+    });
+  });
+
+  describe('predictions.jsonl', () => {
+    const lines = () => controlledLines('lines', 0, 3, true, 0.1);
+    async function read(text: string): Promise<string[]> {
+      const file = join(work, 'lines.jsonl');
+      writeFileSync(file, text);
+      const keys: string[] = [];
+      for await (const line of readPredictions(file)) keys.push(line.path);
+      return keys;
+    }
+
+    it('keeps every line, the last one also without its newline, and skips blank lines', async () => {
+      const all = lines();
+      const text = all.map((l) => JSON.stringify(l)).join('\n\n');
+      assert.deepEqual(
+        await read(text),
+        all.map((l) => l.path),
+      );
+    });
+
+    it('drops a last line cut off mid-line (a killed writer), but not a bad line before it', async () => {
+      const all = lines();
+      const whole = all.map((l) => `${JSON.stringify(l)}\n`).join('');
+      assert.deepEqual(
+        await read(`${whole}{"suite": "cut`),
+        all.map((l) => l.path),
+      );
+      await assert.rejects(read(`{"suite": "cut\n${whole}`), /lines\.jsonl:1: is not valid JSON/);
+      await assert.rejects(read(`${whole}{"variant": "a"}\n`), /lines\.jsonl:9: is not a prediction line: .*suite/);
     });
   });
 
