@@ -143,6 +143,11 @@ export interface PredictionLine {
   version: number;
   latencyMs: number;
   attributes?: Record<string, string | number | boolean>;
+  /**
+   * The true box (EvalItem.location.box, stored-image pixels), copied so that the report can draw it on the
+   * sample images without re-reading the dataset's annotations. Optional: absent where the suite has no boxes.
+   */
+  box?: [number, number, number, number];
   /** Set instead of the prediction fields when the image failed permanently (undecodable file). */
   error?: { code: string; message: string };
 }
@@ -160,6 +165,11 @@ export interface MetricValue {
 export interface SuiteMetrics {
   suite: string;
   metrics: Record<string, MetricValue>;
+  /**
+   * Optional: the names in `metrics` that the report's Table 1 shows for this suite (the paper's column), in
+   * order. Absent: the first metric. Every metric still appears in the per-suite tables.
+   */
+  headline?: string[];
   /** Per-variant / per-group tables (per-corruption errors, per-area accuracy, ...), name → key → value. */
   breakdowns?: Record<string, Record<string, number>>;
   /** Said in the report: resized images under a no-resize protocol, items skipped by the label map, ... */
@@ -202,5 +212,7 @@ export interface RunReport {
     startedAt: string;
     finishedAt: string;
     imagesPerSecond: number;
+    /** Optional, set by `luab report` on a merge of shards: the shards it was made from (job id, shard). */
+    mergedFrom?: { id: string; shard: { index: number; count: number } }[];
   };
 }

@@ -12,6 +12,7 @@ DEBIAN_PACKAGES=(
   python3-grpcio python3-grpc-tools                # a second gRPC implementation that calls the server in tests
   fonts-dejavu-core                                # labels on the synth contact sheets (librsvg text via sharp)
   python3-sklearn                                  # the AUPR/AUROC cross-check of eval/metrics/ood.ts
+  chromium                                         # report.html tested headless (playwright-core drives it)
 )
 
 missing=()
