@@ -18,6 +18,7 @@ from typing import Any, Optional, Sequence, get_args, get_origin, get_type_hints
 import yaml
 
 from .byproducts import coco_ab, imagenet_ab
+from .data.rand_points import RAND_MODES
 from .geometry import CROP_MODES
 from .losses import OBJECTIVES
 
@@ -65,6 +66,13 @@ class TrainConfig:
     # objective
     objective: str = _key("luab", "baseline (no point loss), rand (uniform-random point), luab", "objective", OBJECTIVES)
     point_lambda: float = _key(10.0, "weight of the point loss (paper: 10 ImageNet; 5 or 50 COCO)", "objective")
+    rand_mode: str = _key(
+        "fresh-per-step",
+        "Rand's point: fresh-per-step (uniform in the crop, drawn every step) or fixed-per-image (drawn once, moved "
+        "with the crop); either way on exactly the samples LUAB regresses",
+        "objective",
+        RAND_MODES,
+    )
     label_smoothing: float = _key(0.1, "cross-entropy label smoothing (single-label)", "objective")
     smooth_l1_beta: float = _key(1.0, "smooth-L1 beta (PyTorch's default)", "objective")
     # augmentation

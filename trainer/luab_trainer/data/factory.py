@@ -12,6 +12,7 @@ from .classes import ClassInfo, load_classes
 from .coco_ab import build_coco_ab, coco_classes, read_coco_instances
 from .imagenet_ab import build_imagenet_ab
 from .point_dataset import PointDataset
+from .rand_points import make_random_targets
 from .transforms import build_eval_transform, build_train_transform
 
 
@@ -59,10 +60,9 @@ def build_data(cfg: TrainConfig, progress: bool) -> DataBundle:
             )  # fmt: skip
         multi_label = True
     skips.report("byproduct records")
-    if cfg.objective == "rand":
-        train_ann = train_ann.with_random_points(cfg.seed)
+    rand = make_random_targets(cfg.rand_mode, train_ann.points.shape, cfg.seed) if cfg.objective == "rand" else None
     return DataBundle(
-        train=PointDataset(train_ann, train_tf, cfg.mean, cfg.std),
+        train=PointDataset(train_ann, train_tf, cfg.mean, cfg.std, rand),
         val=PointDataset(val_ann, eval_tf, cfg.mean, cfg.std) if val_ann is not None else None,
         classes=classes,
         multi_label=multi_label,
