@@ -25,6 +25,7 @@ from .losses import OBJECTIVES
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 DATASETS = ("imagenet-ab", "coco-ab")
+COCO_CROP_RULES = ("drop-label", "keep-label")
 
 
 def _key(default: Any, help: str, group: str, choices: Optional[Sequence[str]] = None):
@@ -52,6 +53,13 @@ class TrainConfig:
     coco_train_images: Optional[str] = _key(None, "folder of the COCO training images (default: <data_dir>/train2014)", "data")
     coco_val_images: Optional[str] = _key(None, "folder of the COCO validation images (default: <data_dir>/val2014)", "data")
     coco_target_rule: str = _key("last-add", "COCO-AB point target rule", "data", coco_ab.TARGET_RULES)
+    coco_crop_rule: str = _key(
+        "drop-label",
+        "a class whose COCO-AB point leaves the training crop: drop-label (the official loader: the class is absent "
+        "from that sample) or keep-label (a positive without a point term)",
+        "data",
+        COCO_CROP_RULES,
+    )
     skip_bad: bool = _key(False, "skip malformed byproduct records (counted and reported) instead of failing", "data")
     # model
     model: str = _key("small_cnn", "backbone: small_cnn, resnet18/50/101/152, vit_tiny/small/base", "model")

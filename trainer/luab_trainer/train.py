@@ -73,7 +73,9 @@ def export_spec(cfg: TrainConfig, classes: list[ClassInfo], multi_label: bool, h
             "dataset": cfg.dataset,
             "data_dir": cfg.data_dir,
             "target_rule": cfg.coco_target_rule if cfg.dataset == "coco-ab" else cfg.target_rule,
+            **({"crop_rule": cfg.coco_crop_rule} if cfg.dataset == "coco-ab" else {}),
         },
+        **({"rand_mode": cfg.rand_mode} if cfg.objective == "rand" else {}),
         "final_metrics": {k: v for k, v in final.items() if k.startswith("val_") or k.startswith("loss")},
     }
     return ExportSpec(

@@ -62,7 +62,10 @@ def build_data(cfg: TrainConfig, progress: bool) -> DataBundle:
     skips.report("byproduct records")
     rand = make_random_targets(cfg.rand_mode, train_ann.points.shape, cfg.seed) if cfg.objective == "rand" else None
     return DataBundle(
-        train=PointDataset(train_ann, train_tf, cfg.mean, cfg.std, rand),
+        train=PointDataset(
+            train_ann, train_tf, cfg.mean, cfg.std, rand,
+            drop_labels_outside_crop=multi_label and cfg.coco_crop_rule == "drop-label",
+        ),  # fmt: skip
         val=PointDataset(val_ann, eval_tf, cfg.mean, cfg.std) if val_ann is not None else None,
         classes=classes,
         multi_label=multi_label,

@@ -53,10 +53,20 @@ class PointDataset(Dataset):
         mean: Sequence[float],
         std: Sequence[float],
         rand: Optional[RandomPointTargets] = None,
+        drop_labels_outside_crop: bool = False,
     ) -> None:
-        """``rand``: the Rand baseline's targets replace the real ones (the real ones still give the mask)."""
+        """``rand``: the Rand baseline's targets replace the real ones (the real ones still give the mask).
+
+        ``drop_labels_outside_crop`` (multi-label training, COCO-AB's official loader): a class whose point the
+        augmentation cropped away is also removed from this sample's labels (the clicked object is most likely
+        outside the crop); otherwise the class stays a positive with no point term. Classes that never had a point
+        keep their label: nothing says where they are.
+        """
         self.annotations = annotations
         self.rand = rand
+        if drop_labels_outside_crop and annotations.labels.shape != annotations.weights.shape:
+            raise ValueError("drop_labels_outside_crop needs multi-label annotations (one point slot per class)")
+        self.drop_labels_outside_crop = drop_labels_outside_crop
         self.transform = transform
         self.mean, self.std = list(mean), list(std)
 
@@ -75,9 +85,12 @@ class PointDataset(Dataset):
             image, points, weights = augment_with_random_points(
                 self.transform, image, ann.points[index], ann.weights[index], self.rand, index
             )
+        label = ann.labels[index]
+        if self.drop_labels_outside_crop:
+            label = np.where((ann.weights[index] > 0) & (weights <= 0), 0.0, label).astype(label.dtype)
         return {
             "image": to_normalized_tensor(image, self.mean, self.std),
-            "label": torch.as_tensor(ann.labels[index]),
+            "label": torch.as_tensor(label),
             "point": torch.from_numpy(np.ascontiguousarray(points, dtype=np.float32)),
             "point_weight": torch.from_numpy(np.ascontiguousarray(weights, dtype=np.float32)),
             "boxes": torch.from_numpy(boxes),

@@ -3,7 +3,8 @@
 Every step maps ``(image, points, weights)`` to the same triple. ``points`` is a float array ``[K, 2]`` of (x, y)
 fractions of the current image (K = 1 for single-label, one row per class for multi-label), ``weights`` ``[K]`` is
 1 where a target exists and 0 where it does not. A target that leaves the crop gets weight 0: the pixels that
-would justify it are gone. Randomness comes from torch's generator only, so that seeding torch (per epoch, per
+would justify it are gone (on COCO-AB the dataset then also drops that class's label by default, as the official
+loader does: ``PointDataset``'s ``drop_labels_outside_crop``). Randomness comes from torch's generator only, so that seeding torch (per epoch, per
 worker) makes augmentation reproducible and ``--resume`` exact.
 """
 
