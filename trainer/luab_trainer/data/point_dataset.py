@@ -54,6 +54,7 @@ class PointDataset(Dataset):
         std: Sequence[float],
         rand: Optional[RandomPointTargets] = None,
         drop_labels_outside_crop: bool = False,
+        tensor_transform: Optional[Callable] = None,
     ) -> None:
         """``rand``: the Rand baseline's targets replace the real ones (the real ones still give the mask).
 
@@ -67,6 +68,8 @@ class PointDataset(Dataset):
         if drop_labels_outside_crop and annotations.labels.shape != annotations.weights.shape:
             raise ValueError("drop_labels_outside_crop needs multi-label annotations (one point slot per class)")
         self.drop_labels_outside_crop = drop_labels_outside_crop
+        #: on the normalised tensor, after everything else (timm's RandomErasing): moves no target
+        self.tensor_transform = tensor_transform
         self.transform = transform
         self.mean, self.std = list(mean), list(std)
 
@@ -88,8 +91,11 @@ class PointDataset(Dataset):
         label = ann.labels[index]
         if self.drop_labels_outside_crop:
             label = np.where((ann.weights[index] > 0) & (weights <= 0), 0.0, label).astype(label.dtype)
+        tensor = to_normalized_tensor(image, self.mean, self.std)
+        if self.tensor_transform is not None:
+            tensor = self.tensor_transform(tensor)
         return {
-            "image": to_normalized_tensor(image, self.mean, self.std),
+            "image": tensor,
             "label": torch.as_tensor(label),
             "point": torch.from_numpy(np.ascontiguousarray(points, dtype=np.float32)),
             "point_weight": torch.from_numpy(np.ascontiguousarray(weights, dtype=np.float32)),
