@@ -28,6 +28,8 @@ import {
   type PredictStreamResponse,
   type Tensor,
 } from '../proto/generated/luab/v1/inference.js';
+import { whenAborted } from './abort-fanout.js';
+import { MULTI_ADDRESS_SCHEME, registerMultiAddressResolver, splitAddresses } from './multi-address-resolver.js';
 
 export type {
   ClassPoint,
@@ -103,21 +105,19 @@ export function toPredictRequest(input: PredictInput): PredictRequest {
   };
 }
 
-/** grpc-js target for one address or several (round-robin over a static list). */
+/** grpc-js target for one address or several (round-robin over a static list of names or IP addresses). */
 function target(addresses: string | string[]): { target: string; options: Partial<ClientOptions> } {
-  const list = Array.isArray(addresses)
-    ? addresses
-    : addresses
-        .split(',')
-        .map((a) => a.trim())
-        .filter(Boolean);
+  const list = Array.isArray(addresses) ? addresses.map((a) => a.trim()).filter(Boolean) : splitAddresses(addresses);
   if (list.length <= 1) return { target: list[0] ?? DEFAULT_ADDRESS, options: {} };
-  const isIpv6 = list.every((a) => a.startsWith('['));
+  registerMultiAddressResolver();
   return {
-    target: `${isIpv6 ? 'ipv6' : 'ipv4'}:${list.join(',')}`,
+    target: `${MULTI_ADDRESS_SCHEME}:///${list.join(',')}`,
     options: { 'grpc.service_config': JSON.stringify({ loadBalancingConfig: [{ round_robin: {} }] }) },
   };
 }
+
+/** The error of a call whose signal was aborted before it started: it is not sent at all. */
+const abortedBeforeStart = () => new LuabError(status.CANCELLED, 'the call was aborted before it started');
 
 export class LuabClient {
   private readonly client: InferenceClient;
@@ -145,14 +145,15 @@ export class LuabClient {
     request: Req,
     options: CallOptions,
   ): Promise<Res> {
+    if (options.signal?.aborted) return Promise.reject(abortedBeforeStart());
     return new Promise<Res>((resolve, reject) => {
-      const cancel = () => call.cancel();
+      let forget = () => {};
       const call = method.call(this.client, request, new Metadata(), this.callOptions(options), (error, response) => {
-        // A long-lived signal serves many calls: leave no listener behind.
-        options.signal?.removeEventListener('abort', cancel);
+        // A long-lived signal serves many calls: leave nothing of this one behind.
+        forget();
         return error ? reject(toLuabError(error)) : resolve(response);
       });
-      options.signal?.addEventListener('abort', cancel, { once: true });
+      if (options.signal) forget = whenAborted(options.signal, () => call.cancel());
     });
   }
 
@@ -179,9 +180,9 @@ export class LuabClient {
     inputs: Iterable<PredictInput> | AsyncIterable<PredictInput>,
     options: CallOptions & { maxInFlight?: number } = {},
   ): AsyncGenerator<PredictStreamResponse> {
+    if (options.signal?.aborted) throw abortedBeforeStart();
     const call = this.client.predictStream(new Metadata(), this.callOptions(options));
-    const cancel = () => call.cancel();
-    options.signal?.addEventListener('abort', cancel, { once: true });
+    const forget = options.signal ? whenAborted(options.signal, () => call.cancel()) : () => {};
     const maxInFlight = options.maxInFlight ?? 64;
     const received: PredictStreamResponse[] = [];
     let failure: LuabError | undefined;
@@ -230,7 +231,7 @@ export class LuabClient {
         throw new LuabError(status.INTERNAL, `the stream ended after ${answered} of ${sent} answers`);
       }
     } finally {
-      options.signal?.removeEventListener('abort', cancel);
+      forget();
       if (!finished) call.cancel();
     }
   }
