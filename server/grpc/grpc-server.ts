@@ -29,8 +29,11 @@ export interface RunningServer {
 
 function reflectionService(): ReflectionService {
   const root = packageRoot();
+  // keepCase: reflection must describe the fields as the .proto names them (top_k, x_px); protobufjs's default
+  // camelCase would make grpcurl and other reflection clients reject the documented JSON names.
   const definition = loadSync([join(root, 'proto', 'luab', 'v1', 'inference.proto'), healthProtoPath], {
     includeDirs: [join(root, 'proto')],
+    keepCase: true,
   });
   return new ReflectionService(definition);
 }

@@ -46,3 +46,31 @@ export function reflectionListServices(address: string): Promise<string[]> {
     call.write({ list_services: '' });
   });
 }
+
+/** The serialized FileDescriptorProtos (the file and its imports) that reflection returns for a symbol. */
+export function reflectionFileContainingSymbol(address: string, symbol: string): Promise<Buffer[]> {
+  const root = join(dirname(require.resolve('@grpc/reflection/package.json')), 'build', 'proto');
+  const Reflection = service(
+    join(root, 'grpc', 'reflection', 'v1', 'reflection.proto'),
+    ['grpc', 'reflection', 'v1', 'ServerReflection'],
+    [root],
+  );
+  const client = new Reflection(address, credentials.createInsecure());
+  return new Promise((resolve, reject) => {
+    const call = client.ServerReflectionInfo();
+    call.on(
+      'data',
+      (response: {
+        file_descriptor_response?: { file_descriptor_proto: Buffer[] };
+        error_response?: { error_message: string };
+      }) => {
+        if (response.error_response) reject(new Error(response.error_response.error_message));
+        else resolve(response.file_descriptor_response?.file_descriptor_proto ?? []);
+        call.end();
+      },
+    );
+    call.on('error', reject);
+    call.on('end', () => client.close());
+    call.write({ file_containing_symbol: symbol });
+  });
+}
