@@ -15,6 +15,7 @@ import { Predictor } from '../predictor.js';
 import { packageRoot } from '../util/package-root.js';
 import { assertCudaInstalled } from '../runtime/cuda-preflight.js';
 import { createInferenceService } from './inference-service.js';
+import { safeIntegerInterceptor, withSafeIntegerDecoding } from './safe-integers.js';
 import { InferenceService } from '../../proto/generated/luab/v1/inference.js';
 
 export const INFERENCE_SERVICE_NAME = 'luab.v1.Inference';
@@ -57,9 +58,13 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
   const server = new Server({
     'grpc.max_receive_message_length': config.maxMessageBytes,
     'grpc.max_send_message_length': config.maxMessageBytes,
+    interceptors: [safeIntegerInterceptor],
   });
   const predictor = new Predictor(repository, config);
-  server.addService(InferenceService, createInferenceService(predictor, repository, log.child({ module: 'grpc' })));
+  server.addService(
+    withSafeIntegerDecoding(InferenceService, INFERENCE_SERVICE_NAME),
+    createInferenceService(predictor, repository, log.child({ module: 'grpc' })),
+  );
   const serving = repository.readyCount > 0 ? 'SERVING' : 'NOT_SERVING';
   const health = new HealthImplementation({ '': serving, [INFERENCE_SERVICE_NAME]: serving });
   health.addToServer(server);
