@@ -29,6 +29,7 @@ import {
   type Tensor,
 } from '../proto/generated/luab/v1/inference.js';
 import { whenAborted } from './abort-fanout.js';
+import { decodeFieldViolations, STATUS_DETAILS_KEY, type FieldViolation } from './error-details.js';
 import { MULTI_ADDRESS_SCHEME, registerMultiAddressResolver, splitAddresses } from './multi-address-resolver.js';
 
 export type {
@@ -42,6 +43,7 @@ export type {
   Tensor,
 } from '../proto/generated/luab/v1/inference.js';
 export { DataType, ModelVersion_State } from '../proto/generated/luab/v1/inference.js';
+export type { FieldViolation } from './error-details.js';
 
 export const DEFAULT_ADDRESS = 'localhost:50051';
 const DEFAULT_MAX_MESSAGE_BYTES = 32 * 1024 * 1024;
@@ -72,12 +74,16 @@ export interface PredictInput {
   id?: string;
 }
 
-/** A failed call: the gRPC status code, its name, and the server's message (which names the bad field). */
+/**
+ * A failed call: the gRPC status code, its name, the server's message (which names the bad field), and the
+ * fields at fault as the server's rich error details list them (google.rpc.BadRequest; empty when it sent none).
+ */
 export class LuabError extends Error {
   readonly codeName: string;
   constructor(
     readonly code: status,
     readonly details: string,
+    readonly fieldViolations: readonly FieldViolation[] = [],
   ) {
     super(`${status[code] ?? code}: ${details}`);
     this.name = 'LuabError';
@@ -86,7 +92,9 @@ export class LuabError extends Error {
 }
 
 function toLuabError(error: ServiceError): LuabError {
-  return new LuabError(error.code, error.details || error.message);
+  const richDetails = error.metadata?.get(STATUS_DETAILS_KEY)[0];
+  const violations = Buffer.isBuffer(richDetails) ? decodeFieldViolations(richDetails) : [];
+  return new LuabError(error.code, error.details || error.message, violations);
 }
 
 export function toPredictRequest(input: PredictInput): PredictRequest {

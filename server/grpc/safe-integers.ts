@@ -16,7 +16,7 @@ import {
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
 import protobuf from 'protobufjs';
-import { invalidArgument, type ServiceError } from '../errors.js';
+import { invalidArgument, serviceErrorStatus, type ServiceError } from '../errors.js';
 import { packageRoot } from '../util/package-root.js';
 
 /** What the wrapped decoder returns for a request it could not represent; the interceptor answers it. */
@@ -103,7 +103,7 @@ export const safeIntegerInterceptor: ServerInterceptor = (_method, call) =>
       next({
         onReceiveMessage: (message: unknown, pass: (message: unknown) => void) => {
           if (message instanceof UndecodableRequest) {
-            call.sendStatus({ code: message.error.code, details: message.error.message });
+            call.sendStatus(serviceErrorStatus(message.error));
           } else {
             pass(message);
           }
