@@ -48,8 +48,26 @@ export type { FieldViolation } from './error-details.js';
 export const DEFAULT_ADDRESS = 'localhost:50051';
 const DEFAULT_MAX_MESSAGE_BYTES = 32 * 1024 * 1024;
 
+/** TLS towards the server: the CA that signed its certificate, and for mutual TLS the client's own pair. */
+export interface TlsOptions {
+  /** PEM CA certificate(s) to verify the server with (default: the system's roots). */
+  ca?: Buffer;
+  /** PEM client certificate chain, for a server that asks for one (mutual TLS). */
+  cert?: Buffer;
+  /** PEM private key of `cert`. */
+  key?: Buffer;
+}
+
 export interface LuabClientOptions {
+  /** grpc-js channel credentials; overrides `tls`. Default: plaintext, or TLS when `tls` is given. */
   credentials?: ChannelCredentials;
+  /** Speak TLS (or mutual TLS) to the server. */
+  tls?: TlsOptions;
+  /**
+   * Bearer token sent with every call (`authorization: Bearer <token>`), for a server started with
+   * --auth-token-file. Use it with TLS: over plaintext anyone on the path can read it.
+   */
+  token?: string;
   /** Largest message sent or received (the server's default limit is the same). */
   maxMessageBytes?: number;
   /** Extra grpc-js channel options. */
@@ -127,18 +145,39 @@ function target(addresses: string | string[]): { target: string; options: Partia
 /** The error of a call whose signal was aborted before it started: it is not sent at all. */
 const abortedBeforeStart = () => new LuabError(status.CANCELLED, 'the call was aborted before it started');
 
+function channelCredentials(options: LuabClientOptions): ChannelCredentials {
+  if (options.credentials) return options.credentials;
+  if (!options.tls) return credentials.createInsecure();
+  if ((options.tls.cert === undefined) !== (options.tls.key === undefined)) {
+    throw new TypeError('LuabClient: tls.cert and tls.key go together (mutual TLS)');
+  }
+  return credentials.createSsl(options.tls.ca ?? null, options.tls.key ?? null, options.tls.cert ?? null);
+}
+
 export class LuabClient {
   private readonly client: InferenceClient;
+  private readonly token?: string;
 
   constructor(address: string | string[] = DEFAULT_ADDRESS, options: LuabClientOptions = {}) {
     const resolved = target(address);
     const maxBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
-    this.client = new InferenceClient(resolved.target, options.credentials ?? credentials.createInsecure(), {
+    this.token = options.token;
+    this.client = new InferenceClient(resolved.target, channelCredentials(options), {
       'grpc.max_receive_message_length': maxBytes,
       'grpc.max_send_message_length': maxBytes,
       ...resolved.options,
       ...options.channelOptions,
     });
+  }
+
+  /**
+   * The call's metadata. The token goes in as metadata rather than call credentials because grpc-js sends call
+   * credentials over TLS only, and a token on a loopback plaintext port is a legitimate set-up.
+   */
+  private metadata(): Metadata {
+    const metadata = new Metadata();
+    if (this.token !== undefined) metadata.set('authorization', `Bearer ${this.token}`);
+    return metadata;
   }
 
   private callOptions(options: CallOptions) {
@@ -156,7 +195,7 @@ export class LuabClient {
     if (options.signal?.aborted) return Promise.reject(abortedBeforeStart());
     return new Promise<Res>((resolve, reject) => {
       let forget = () => {};
-      const call = method.call(this.client, request, new Metadata(), this.callOptions(options), (error, response) => {
+      const call = method.call(this.client, request, this.metadata(), this.callOptions(options), (error, response) => {
         // A long-lived signal serves many calls: leave nothing of this one behind.
         forget();
         return error ? reject(toLuabError(error)) : resolve(response);
@@ -189,7 +228,7 @@ export class LuabClient {
     options: CallOptions & { maxInFlight?: number } = {},
   ): AsyncGenerator<PredictStreamResponse> {
     if (options.signal?.aborted) throw abortedBeforeStart();
-    const call = this.client.predictStream(new Metadata(), this.callOptions(options));
+    const call = this.client.predictStream(this.metadata(), this.callOptions(options));
     const forget = options.signal ? whenAborted(options.signal, () => call.cancel()) : () => {};
     const maxInFlight = options.maxInFlight ?? 64;
     const received: PredictStreamResponse[] = [];

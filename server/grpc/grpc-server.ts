@@ -3,7 +3,7 @@
  * port, with message limits raised deliberately (the default 4 MiB would refuse ordinary photographs).
  */
 import { join } from 'node:path';
-import { Server, ServerCredentials } from '@grpc/grpc-js';
+import { Server } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
@@ -16,6 +16,7 @@ import { packageRoot } from '../util/package-root.js';
 import { assertCudaInstalled } from '../runtime/cuda-preflight.js';
 import { createInferenceService } from './inference-service.js';
 import { safeIntegerInterceptor, withSafeIntegerDecoding } from './safe-integers.js';
+import { bearerTokenInterceptor, readAuthTokens, serverCredentials } from './security.js';
 import { InferenceService } from '../../proto/generated/luab/v1/inference.js';
 
 export const INFERENCE_SERVICE_NAME = 'luab.v1.Inference';
@@ -40,6 +41,9 @@ function reflectionService(): ReflectionService {
 }
 
 export async function startServer(config: ServerConfig, log: Logger): Promise<RunningServer> {
+  // Security settings are read before the models load, so a bad file stops the start at once.
+  const credentials = serverCredentials(config);
+  const authTokens = config.authTokenFile === undefined ? undefined : readAuthTokens(config.authTokenFile);
   if (config.device.kind === 'cuda') assertCudaInstalled(config.device.deviceId);
   const repository = await ModelRepository.load(config, log.child({ module: 'models' }));
   if (config.device.kind === 'cuda') {
@@ -58,7 +62,8 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
   const server = new Server({
     'grpc.max_receive_message_length': config.maxMessageBytes,
     'grpc.max_send_message_length': config.maxMessageBytes,
-    interceptors: [safeIntegerInterceptor],
+    // Authentication first: an unauthenticated call is refused before anything else looks at it.
+    interceptors: [...(authTokens ? [bearerTokenInterceptor(authTokens)] : []), safeIntegerInterceptor],
   });
   const predictor = new Predictor(repository, config);
   server.addService(
@@ -74,15 +79,21 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
   let port: number;
   try {
     port = await new Promise<number>((resolve, reject) =>
-      server.bindAsync(address, ServerCredentials.createInsecure(), (error, bound) =>
-        error ? reject(error) : resolve(bound),
-      ),
+      server.bindAsync(address, credentials, (error, bound) => (error ? reject(error) : resolve(bound))),
     );
   } catch (error) {
     await repository.close(new Error('server start aborted'));
     throw new ConfigError(`cannot listen on ${address}: ${(error as Error).message}`);
   }
-  log.info({ address: `${config.host}:${port}`, device: formatDevice(config.device) }, 'luab server listening');
+  log.info(
+    {
+      address: `${config.host}:${port}`,
+      device: formatDevice(config.device),
+      tls: config.tlsCert ? (config.tlsClientCa ? 'mutual' : 'server') : 'off',
+      auth: authTokens ? 'bearer' : 'off',
+    },
+    'luab server listening',
+  );
 
   let closing: Promise<void> | undefined;
   const close = (graceMs = config.shutdownGraceMs) =>

@@ -1,7 +1,13 @@
 /** Plain grpc-js clients for the services our own client library does not wrap: health and reflection. */
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { credentials, loadPackageDefinition, type GrpcObject, type ServiceClientConstructor } from '@grpc/grpc-js';
+import {
+  credentials,
+  loadPackageDefinition,
+  type ChannelCredentials,
+  type GrpcObject,
+  type ServiceClientConstructor,
+} from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { protoPath as healthProtoPath } from 'grpc-health-check';
 
@@ -15,9 +21,13 @@ function service(protoFile: string, path: string[], includeDirs: string[] = []):
   return node as ServiceClientConstructor;
 }
 
-export function healthCheck(address: string, serviceName: string): Promise<string> {
+export function healthCheck(
+  address: string,
+  serviceName: string,
+  channelCredentials: ChannelCredentials = credentials.createInsecure(),
+): Promise<string> {
   const Health = service(healthProtoPath, ['grpc', 'health', 'v1', 'Health']);
-  const client = new Health(address, credentials.createInsecure());
+  const client = new Health(address, channelCredentials);
   return new Promise((resolve, reject) =>
     client.Check({ service: serviceName }, (error: Error | null, response: { status: string }) => {
       client.close();
