@@ -134,12 +134,12 @@ export function toPredictRequest(input: PredictInput): PredictRequest {
 /** grpc-js target for one address or several (round-robin over a static list of names or IP addresses). */
 function target(addresses: string | string[]): { target: string; options: Partial<ClientOptions> } {
   const list = Array.isArray(addresses) ? addresses.map((a) => a.trim()).filter(Boolean) : splitAddresses(addresses);
-  if (list.length <= 1) return { target: list[0] ?? DEFAULT_ADDRESS, options: {} };
+  // round_robin for one address too: a name that resolves to several pods (a Kubernetes headless Service)
+  // spreads calls over all of them, where grpc-js's default (pick_first) would use only the first.
+  const options = { 'grpc.service_config': JSON.stringify({ loadBalancingConfig: [{ round_robin: {} }] }) };
+  if (list.length <= 1) return { target: list[0] ?? DEFAULT_ADDRESS, options };
   registerMultiAddressResolver();
-  return {
-    target: `${MULTI_ADDRESS_SCHEME}:///${list.join(',')}`,
-    options: { 'grpc.service_config': JSON.stringify({ loadBalancingConfig: [{ round_robin: {} }] }) },
-  };
+  return { target: `${MULTI_ADDRESS_SCHEME}:///${list.join(',')}`, options };
 }
 
 /** The error of a call whose signal was aborted before it started: it is not sent at all. */

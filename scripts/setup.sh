@@ -11,6 +11,7 @@ DEBIAN_PACKAGES=(
   python3-ijson                                    # trainer/: streams the 398 MB COCO-AB JSON
   python3-grpcio python3-grpc-tools                # a second gRPC implementation that calls the server in tests
   fonts-dejavu-core                                # labels on the synth contact sheets (librsvg text via sharp)
+  python3-venv openssl                             # deploy/ validators' venv; certificates in the TLS tests
 )
 
 missing=()
@@ -27,3 +28,5 @@ fi
 
 echo "setup: npm ci"
 npm ci --no-audit --no-fund
+
+./scripts/setup-deploy-tools.sh
