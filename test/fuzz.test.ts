@@ -152,6 +152,8 @@ describe('fuzzed image bytes', function () {
           );
         }
       }
+      // LUAB_FUZZ_REPORT=1 prints the answers by status (the numbers in docs/benchmarks.md).
+      if (process.env.LUAB_FUZZ_REPORT) process.stdout.write(`fuzz: ${JSON.stringify(Object.fromEntries(codes))}\n`);
       assert.equal(answered.size, inputs.length, 'every input was answered');
       assert.deepEqual(unexpected, [], `answers by status: ${JSON.stringify(Object.fromEntries(codes))}`);
       assert.ok((codes.get('INVALID_ARGUMENT') ?? 0) > inputs.length / 4, 'most mutations were refused');
