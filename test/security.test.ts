@@ -229,6 +229,22 @@ describe('security: TLS, mutual TLS and bearer tokens', function () {
       assert.match(refused.stderr, /UNAUTHENTICATED: authorization: missing/);
     });
 
+    it('luab models takes the same options', async () => {
+      const address = `localhost:${t.server.port}`;
+      const result = await runLuab([
+        'models',
+        '--address',
+        address,
+        '--tls-ca',
+        file('ca.pem'),
+        '--token-file',
+        file('client-token'),
+        '--json',
+      ]);
+      assert.equal(result.code, 0, result.stderr);
+      assert.equal(JSON.parse(result.stdout).defaultModel, 'centroid');
+    });
+
     it('a --token-file that cannot be read is a usage error naming it', async () => {
       const result = await runLuab(['predict', '--token-file', file('nope'), file('image.png')]);
       assert.equal(result.code, 2);
