@@ -5,7 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { BinaryWriter } from '@bufbuild/protobuf/wire';
-import { status } from '@grpc/grpc-js';
+import { credentials, makeGenericClientConstructor, status } from '@grpc/grpc-js';
+import { PredictStreamResponse } from '../proto/generated/luab/v1/inference.js';
 import { discImage } from './helpers/images.js';
 import { GOOD_MODELS } from './helpers/paths.js';
 import { rawUnary } from './helpers/raw-call.js';
@@ -78,6 +79,61 @@ describe('64-bit integers beyond 2^53', function () {
         .finish(),
       /^version: 1152921504606846976 is outside/,
     ));
+
+  it('PredictStream answers an item with version 2^53 with its own INVALID_ARGUMENT and goes on', async () => {
+    const identity = (b: Buffer) => b;
+    const Raw = makeGenericClientConstructor(
+      {
+        stream: {
+          path: '/luab.v1.Inference/PredictStream',
+          requestStream: true,
+          responseStream: true,
+          requestSerialize: identity,
+          requestDeserialize: identity,
+          responseSerialize: identity,
+          responseDeserialize: identity,
+        },
+      },
+      'RawStream',
+    );
+    const client = new Raw(t.address, credentials.createInsecure());
+    const item = (id: string, version: bigint) =>
+      Buffer.from(
+        new BinaryWriter()
+          .uint32((1 << 3) | 2)
+          .string(id)
+          .uint32((3 << 3) | 0)
+          .uint64(version)
+          .uint32((4 << 3) | 2)
+          .bytes(image)
+          .finish(),
+      );
+    try {
+      const answers = await new Promise<PredictStreamResponse[]>((resolve, reject) => {
+        const received: PredictStreamResponse[] = [];
+        const call = client.stream();
+        call.on('data', (bytes: Buffer) => received.push(PredictStreamResponse.decode(bytes)));
+        call.on('error', reject);
+        call.on('end', () => resolve(received));
+        call.write(item('a', 0n));
+        call.write(item('big', TWO_53));
+        call.write(item('b', 0n));
+        call.end();
+      });
+      const byId = new Map(answers.map((a) => [a.id, a.result]));
+      assert.deepEqual([...byId.keys()].sort(), ['a', 'b', 'big']);
+      assert.equal(byId.get('a')?.$case, 'response');
+      assert.equal(byId.get('b')?.$case, 'response');
+      const bad = byId.get('big');
+      assert.equal(bad?.$case, 'error');
+      if (bad?.$case === 'error') {
+        assert.equal(bad.value.code, status.INVALID_ARGUMENT);
+        assert.match(bad.value.message, /^version: 9007199254740992 is outside/);
+      }
+    } finally {
+      client.close();
+    }
+  });
 
   it('version 2^53 - 1 is decoded and answered as an unknown version (NOT_FOUND), not refused', async () => {
     const { error } = await rawUnary(t.address, '/luab.v1.Inference/Predict', predictWithVersion(TWO_53 - 1n));

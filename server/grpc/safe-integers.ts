@@ -19,9 +19,15 @@ import protobuf from 'protobufjs';
 import { invalidArgument, serviceErrorStatus, type ServiceError } from '../errors.js';
 import { packageRoot } from '../util/package-root.js';
 
-/** What the wrapped decoder returns for a request it could not represent; the interceptor answers it. */
+/**
+ * What the wrapped decoder returns for a request it could not represent. The interceptor answers it for unary
+ * calls; on a stream it reaches the handler, which answers that item alone (`id` is the item's, when readable).
+ */
 export class UndecodableRequest {
-  constructor(readonly error: ServiceError) {}
+  constructor(
+    readonly error: ServiceError,
+    readonly id: string,
+  ) {}
 }
 
 const SIXTY_FOUR_BIT = new Set(['int64', 'uint64', 'sint64', 'fixed64', 'sfixed64']);
@@ -81,14 +87,17 @@ export function withSafeIntegerDecoding<T extends UntypedServiceImplementation>(
         } catch (error) {
           if (!requestType) throw error;
           let unsafe: string | undefined;
+          let id = '';
           try {
-            unsafe = findUnsafeInteger(requestType, requestType.decode(bytes) as unknown as Record<string, unknown>);
+            const lenient = requestType.decode(bytes) as unknown as Record<string, unknown>;
+            unsafe = findUnsafeInteger(requestType, lenient);
+            id = typeof lenient.id === 'string' ? lenient.id : '';
           } catch {
             throw error; // malformed beyond integers: grpc-js's own answer stands
           }
           if (!unsafe) throw error;
           const colon = unsafe.indexOf(':');
-          return new UndecodableRequest(invalidArgument(unsafe.slice(0, colon), unsafe.slice(colon + 2)));
+          return new UndecodableRequest(invalidArgument(unsafe.slice(0, colon), unsafe.slice(colon + 2)), id);
         }
       },
     };
@@ -96,13 +105,16 @@ export function withSafeIntegerDecoding<T extends UntypedServiceImplementation>(
   return wrapped as ServiceDefinition<T>;
 }
 
-/** Answers a request the wrapped decoder could not represent with its INVALID_ARGUMENT; passes the rest on. */
-export const safeIntegerInterceptor: ServerInterceptor = (_method, call) =>
+/**
+ * Answers a unary request the wrapped decoder could not represent with its INVALID_ARGUMENT; passes the rest
+ * on, stream items included (PredictStream answers a bad item on its own and goes on).
+ */
+export const safeIntegerInterceptor: ServerInterceptor = (method, call) =>
   new ServerInterceptingCall(call, {
     start: (next) =>
       next({
         onReceiveMessage: (message: unknown, pass: (message: unknown) => void) => {
-          if (message instanceof UndecodableRequest) {
+          if (message instanceof UndecodableRequest && !method.requestStream) {
             call.sendStatus(serviceErrorStatus(message.error));
           } else {
             pass(message);
