@@ -11,8 +11,12 @@ DEBIAN_PACKAGES=(
   python3-ijson                                    # trainer/: streams the 398 MB COCO-AB JSON
   python3-grpcio python3-grpc-tools                # a second gRPC implementation that calls the server in tests
   fonts-dejavu-core                                # labels on the synth contact sheets (librsvg text via sharp)
+<<<<<<< HEAD
   python3-sklearn                                  # the AUPR/AUROC cross-check of eval/metrics/ood.ts
   chromium                                         # report.html tested headless (playwright-core drives it)
+=======
+  python3-venv openssl                             # deploy/ validators' venv; certificates in the TLS tests
+>>>>>>> harden-edge
 )
 
 missing=()
@@ -29,3 +33,5 @@ fi
 
 echo "setup: npm ci"
 npm ci --no-audit --no-fund
+
+./scripts/setup-deploy-tools.sh
