@@ -27,6 +27,8 @@ export interface ServerConfig {
   preprocessConcurrency: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   shutdownGraceMs: number;
+  /** Also serve luab.v1.Evaluation, its jobs kept in this folder (eval/service/). */
+  evalDir?: string;
 }
 
 export class ConfigError extends Error {
@@ -196,6 +198,13 @@ export const SERVER_OPTIONS: OptionSpec[] = [
     env: 'LUAB_SHUTDOWN_GRACE_MS',
     doc: 'on SIGTERM/SIGINT, how long in-flight requests may finish',
     parse: integer(0, 3_600_000),
+  },
+  {
+    key: 'evalDir',
+    flag: '--eval-dir <dir>',
+    env: 'LUAB_EVAL_DIR',
+    doc: 'also serve luab.v1.Evaluation on this port, keeping its jobs in this folder (resumed at start)',
+    parse: text,
   },
 ];
 
