@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { Logger } from 'pino';
+import { notFound } from '../../server/errors.js';
 import type { RunReport } from '../types.js';
 import { JobError, type EvalJobSpec } from '../job/job-spec.js';
 import { readJobState, REPORT_FILE, type JobStateFile, type JobStateName } from '../job/job-state.js';
@@ -158,7 +159,7 @@ export class JobManager {
 
   get(id: string): ManagedJob {
     const job = this.jobs.get(id);
-    if (!job) throw new JobError(`id: no job "${id}" (jobs: ${[...this.jobs.keys()].join(', ') || 'none'})`, true);
+    if (!job) throw notFound('id', `no job "${id}" (jobs: ${[...this.jobs.keys()].join(', ') || 'none'})`);
     return job;
   }
 
