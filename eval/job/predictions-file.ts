@@ -13,14 +13,18 @@ import { JobError } from './job-spec.js';
 
 const FSYNC_INTERVAL_MS = 1000;
 
-/** Appends lines; `append` resolves when the line is written (in order of the calls). */
+/**
+ * Appends lines. Lines that arrive while a write is under way go out together in the next write (group commit:
+ * one syscall for many lines under load, one per line when idle); `append` resolves once its line is written.
+ */
 export class PredictionsWriter {
-  private chain: Promise<void> = Promise.resolve();
+  private queue: { bytes: Buffer; resolve: () => void; reject: (error: Error) => void }[] = [];
+  private writing: Promise<void> | undefined;
   private dirty = false;
   private readonly timer: NodeJS.Timeout;
 
   private constructor(private readonly file: FileHandle) {
-    this.timer = setInterval(() => void this.sync(), FSYNC_INTERVAL_MS);
+    this.timer = setInterval(() => void this.sync().catch(() => undefined), FSYNC_INTERVAL_MS);
     this.timer.unref();
   }
 
@@ -28,27 +32,43 @@ export class PredictionsWriter {
     return new PredictionsWriter(await open(path, 'a'));
   }
 
+  /** Lines accepted but not yet written. */
+  get pending(): number {
+    return this.queue.length;
+  }
+
   append(line: PredictionLine): Promise<void> {
-    const bytes = Buffer.from(`${JSON.stringify(line)}\n`);
-    const written = this.chain.then(async () => {
-      await this.file.write(bytes);
-      this.dirty = true;
+    return new Promise((resolve, reject) => {
+      this.queue.push({ bytes: Buffer.from(`${JSON.stringify(line)}\n`), resolve, reject });
+      this.writing ??= this.drain();
     });
-    this.chain = written.catch(() => undefined);
-    return written;
   }
 
-  private sync(): Promise<void> {
-    this.chain = this.chain.then(async () => {
-      if (!this.dirty) return;
-      this.dirty = false;
-      await this.file.datasync();
-    });
-    return this.chain;
+  private async drain(): Promise<void> {
+    while (this.queue.length > 0) {
+      const batch = this.queue.splice(0);
+      try {
+        await this.file.write(Buffer.concat(batch.map((b) => b.bytes)));
+        this.dirty = true;
+        for (const b of batch) b.resolve();
+      } catch (error) {
+        for (const b of batch) b.reject(error as Error);
+      }
+    }
+    this.writing = undefined;
   }
 
+  private async sync(): Promise<void> {
+    await this.writing;
+    if (!this.dirty) return;
+    this.dirty = false;
+    await this.file.datasync();
+  }
+
+  /** Writes what is queued, fsyncs and closes. */
   async close(): Promise<void> {
     clearInterval(this.timer);
+    while (this.writing) await this.writing;
     await this.sync();
     await this.file.close();
   }

@@ -21,6 +21,7 @@ import { PredictionsWriter, readPredictions } from './predictions-file.js';
 import type { PreparedJob, PreparedSuite } from './prepare.js';
 import { ProgressTracker, type ProgressSnapshot } from './progress.js';
 import { buildReport, writeReport } from './report.js';
+import { readAhead, type ReadResult } from './read-ahead.js';
 import { itemKey, sliceItems } from './work-list.js';
 
 /** The job was cancelled (CancelJob, Ctrl-C); what it wrote stays and resume continues it. */
@@ -155,21 +156,18 @@ export async function runJob(job: PreparedJob, options: RunOptions = {}): Promis
       }
     }
   }
-  const work = pending();
+  const workers = spec.concurrency * spec.endpoints.length;
+  // Files are read ahead of the requests, so a request slot never waits for the disk.
+  const work = readAhead(pending(), ({ item }) => readItemBytes(item), workers);
 
-  async function evaluate(suite: PreparedSuite, item: EvalItem): Promise<void> {
+  async function evaluate(suite: PreparedSuite, item: EvalItem, bytes: Promise<ReadResult<Buffer>>): Promise<void> {
     const started = performance.now();
     const elapsed = () => performance.now() - started;
     let line: PredictionLine;
-    let bytes: Buffer;
+    const read = await bytes;
+    if (!read.ok) return record(errorLine(suite, item, job, 'UNREADABLE', read.error.message, elapsed()));
     try {
-      bytes = await readItemBytes(item);
-    } catch (error) {
-      line = errorLine(suite, item, job, 'UNREADABLE', (error as Error).message, elapsed());
-      return record(line);
-    }
-    try {
-      const prediction = await predictWithRetry(client, bytes, job.model.labels, suite.definition.resize, {
+      const prediction = await predictWithRetry(client, read.value, job.model.labels, suite.definition.resize, {
         retries: spec.retries,
         timeoutMs: spec.timeoutMs,
         signal: controller.signal,
@@ -187,21 +185,30 @@ export async function runJob(job: PreparedJob, options: RunOptions = {}): Promis
     return record(line);
   }
 
+  /** Queues the line; the request slot is free at once (the writer batches lines that arrive together). */
   async function record(line: PredictionLine): Promise<void> {
-    await writer.append(line);
-    tracker.record(line, true);
-    options.onProgress?.(tracker.snapshot());
+    const written = writer.append(line).then(
+      () => {
+        tracker.record(line, true);
+        options.onProgress?.(tracker.snapshot());
+      },
+      (error: Error) => {
+        fatal ??= new JobError(`${predictionsPath}: cannot append (${error.message})`);
+        controller.abort();
+      },
+    );
+    // Bounds the lines held in memory if the disk is slower than inference.
+    if (writer.pending > 4 * workers) await written;
   }
 
   async function worker(): Promise<void> {
     while (!fatal && !controller.signal.aborted) {
       const next = await work.next();
       if (next.done) return;
-      await evaluate(next.value.suite, next.value.item);
+      await evaluate(next.value.value.suite, next.value.value.item, next.value.result);
     }
   }
 
-  const workers = spec.concurrency * spec.endpoints.length;
   try {
     await Promise.all(
       Array.from({ length: workers }, () =>
