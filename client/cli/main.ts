@@ -8,6 +8,7 @@ import { createTrainerCommands } from '../commands/trainer.js';
 import { createSynthCommand } from '../../synth/command.js';
 import { createEvalCommand } from '../commands/eval.js';
 import { createEvalServerCommand } from '../commands/eval-server.js';
+import { createReportCommand } from '../commands/report.js';
 
 const program = new Command('luab').description(
   'LUAB: serve, query, evaluate and train classifiers that learn from annotation byproducts',
@@ -19,6 +20,7 @@ for (const command of createTrainerCommands()) program.addCommand(command);
 program.addCommand(createSynthCommand());
 program.addCommand(createEvalCommand());
 program.addCommand(createEvalServerCommand());
+program.addCommand(createReportCommand());
 
 // commander's own errors (unknown option, bad argument) are usage errors: exit 2, as POSIX tools do. Commands
 // added with addCommand() do not inherit these settings, so they are applied to each.

@@ -2,10 +2,12 @@
  * OUT/report.json: each suite's metrics from its own `aggregate()` over its lines of predictions.jsonl (read
  * back from the file, so a resumed or re-rendered run gives exactly the numbers of an uninterrupted one), with the
  * model's provenance and the datasets' fingerprints. Lines are sorted by suite/variant/path first: the file's
- * order depends on which request finished first, the metrics must not.
+ * order depends on which request finished first, the metrics must not (eval/report's canonical order, the one a merge
+ * of shards uses, so both agree to the last bit).
  */
 import { rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { compareItems } from '../report/load-run.js';
 import type { PredictionLine, RunReport, SuiteDefinition } from '../types.js';
 import { PREDICTIONS_FILE, REPORT_FILE } from './job-state.js';
 import { readPredictions } from './predictions-file.js';
@@ -22,9 +24,6 @@ export interface ReportInput {
   finishedAt: string;
   imagesPerSecond: number;
 }
-
-const byKey = (a: PredictionLine, b: PredictionLine) =>
-  a.variant < b.variant ? -1 : a.variant > b.variant ? 1 : a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
 
 /** Builds the RunReport; memory holds one suite's lines at a time (aggregate() takes them as an array). */
 export async function buildReport(input: ReportInput): Promise<RunReport> {
@@ -48,7 +47,7 @@ export async function buildReport(input: ReportInput): Promise<RunReport> {
     await readPredictions(path, (line) => {
       if (line.suite === suite.name) lines.push(line);
     });
-    lines.sort(byKey);
+    lines.sort(compareItems);
     report.suites.push(suite.definition.aggregate(lines));
     report.datasets[suite.name] = { root: suite.root, fingerprint: suite.fingerprint, items: suite.items };
   }

@@ -13,6 +13,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LuabClient, LuabError } from '../../client/luab-client.js';
 import { readItemBytes } from '../item-bytes.js';
+import { renderRunReports } from '../report/render.js';
 import type { EvalItem, PredictionLine, RunReport } from '../types.js';
 import { isPerImage, predictWithRetry, type Prediction } from './endpoints.js';
 import { JobError } from './job-spec.js';
@@ -42,7 +43,7 @@ export interface RunOptions {
   onProgress?: (progress: ProgressSnapshot) => void;
   /** Called on each retried request (a restarting server), with the error. */
   onRetry?: (error: Error) => void;
-  /** Called with report.json once written (eval-report's renderer hooks in here: see runJob). */
+  /** Called with report.json once written and rendered (report.md, report.html). */
   onReport?: (report: RunReport, outDir: string) => Promise<void>;
 }
 
@@ -250,8 +251,9 @@ export async function runJob(job: PreparedJob, options: RunOptions = {}): Promis
     imagesPerSecond: progress.imagesPerSecond,
   });
   const reportPath = await writeReport(outDir, report);
-  // HOOK(eval-report): report.md and report.html are rendered from report.json by eval/report/ (the eval-report
-  // branch). Until the lead wires its renderer in here, callers pass it as options.onReport.
+  // report.md and report.html (eval/report/). A shard's are not: `luab report` merges the shards and renders the
+  // whole, and refuses to render into a shard's own folder.
+  if (!(spec.shard && spec.shard.count > 1)) await renderRunReports([outDir], outDir);
   await options.onReport?.(report, outDir);
   await finish('succeeded');
   return { report, reportPath, progress };

@@ -5,6 +5,7 @@
  */
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import '../suites/index.js';
 import { JobError } from './job-spec.js';
 
 export const SUITE_MODULES_ENV = 'LUAB_EVAL_SUITE_MODULES';
@@ -13,7 +14,6 @@ const loaded = new Set<string>();
 
 /** Imports each module once (a second registration of the same suite would throw). */
 export async function loadSuiteModules(modules: string[]): Promise<void> {
-  // HOOK(eval-core): once eval/suites/index.ts is on main, it is imported statically at the top of this file.
   for (const module of modules) {
     const url = pathToFileURL(resolve(module)).href;
     if (loaded.has(url)) continue;
