@@ -1,8 +1,10 @@
 /**
- * The evaluation job engine through the real `luab eval` command against a real `luab serve` (the default model):
- * an uninterrupted run as the reference; kill -9 at a seeded random point, then --resume; a torn last line; the
- * inference server killed and restarted mid-job; an undecodable image; three shards; the errors that stop a job
- * before it starts. Predictions are compared as sets keyed by suite/variant/path, metrics exactly.
+ * The evaluation job engine through the real `luab eval` command against a real `luab serve` (the default model)
+ * on every suite of `luab synth --small` (the built-in readers, the adversarial composites included): an
+ * uninterrupted run as the reference (report.json/md/html written); kill -9 at a seeded random point, then
+ * --resume; a torn last line; the inference server killed and restarted mid-job; an undecodable image; three
+ * shards; the errors that stop a job before it starts. Predictions are compared as sets keyed by
+ * suite/variant/path, metrics exactly.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -32,22 +34,23 @@ describe('luab eval (job engine, durability)', function () {
   let work: string;
   let serve: ServeProcess;
   let reference: { lines: ReturnType<typeof byKey>; report: RunReport };
+  let referenceStderr: string;
 
   const evalArgs = (out: string, ...extra: string[]) => [
     'eval',
     '--data',
     synth,
     '--suites',
-    FIXTURE_SUITE,
+    'all',
     '--out',
     out,
     '--endpoint',
     serve.address,
-    '--suite-module',
-    FIXTURE_MODULE,
     '--quiet',
     ...extra,
   ];
+  /** The test-only suites (test/helpers/eval-fixture-suite.ts) are loaded only where a test names one. */
+  const fixture = ['--suite-module', FIXTURE_MODULE];
   const ok = (result: CliResult) => assert.equal(result.code, 0, `luab eval failed:\n${result.stderr}`);
   const report = (out: string) => JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as RunReport;
 
@@ -68,7 +71,9 @@ describe('luab eval (job engine, durability)', function () {
     work = mkdtempSync(join(tmpdir(), 'luab-eval-jobs-'));
     serve = await startServe();
     const out = join(work, 'reference');
-    ok(await runLuab(evalArgs(out)));
+    const result = await runLuab(evalArgs(out));
+    ok(result);
+    referenceStderr = result.stderr;
     reference = { lines: byKey(readLines(join(out, 'predictions.jsonl'))), report: report(out) };
   });
   after(async () => {
@@ -77,19 +82,28 @@ describe('luab eval (job engine, durability)', function () {
     rmSync(join(synth, '..'), { recursive: true, force: true });
   });
 
-  it('an uninterrupted run scores every image once and writes report.json and job.json', () => {
-    assert.ok(reference.lines.size > 500, `${reference.lines.size} lines`);
-    const suite = reference.report.suites[0];
-    assert.equal(suite.suite, FIXTURE_SUITE);
-    assert.equal(suite.counts.evaluated, reference.lines.size);
+  it('--suites all: every suite found is scored, what is not is named, and the three report files are written', () => {
+    const names = reference.report.suites.map((m) => m.suite).sort();
+    for (const name of ['bg-challenge', 'bg-challenge-adversarial', 'imagenet-c', 'imagenet-r', 'imagenet-val']) {
+      assert.ok(names.includes(name), `${name} in ${names.join(', ')}`);
+    }
+    for (const suite of reference.report.suites) {
+      assert.ok(suite.counts.evaluated > 0, suite.suite);
+      assert.equal(suite.counts.failed, 0, suite.suite);
+    }
+    const total = reference.report.suites.reduce((n, m) => n + m.counts.evaluated + m.counts.skipped, 0);
+    assert.equal(reference.lines.size, total);
+    assert.match(referenceStderr, /not found: imagenet-a \(tried .*imagenet-a\)/);
     assert.equal(reference.report.model.name, 'luab-in9-cnn');
-    assert.match(reference.report.datasets[FIXTURE_SUITE].fingerprint, /^sha256:[0-9a-f]{64}$/);
-    const job = JSON.parse(readFileSync(join(work, 'reference', 'job.json'), 'utf8'));
-    assert.equal(job.state, 'succeeded');
-    // Every class score was requested (top_k = all classes), and the 64 px images went in untouched.
-    const first = [...reference.lines.values()][0];
-    assert.equal(first.top5.length, 5);
-    assert.equal(first.resized, false);
+    for (const suite of names) assert.match(reference.report.datasets[suite].fingerprint, /^sha256:[0-9a-f]{64}$/);
+    const out = join(work, 'reference');
+    assert.equal(JSON.parse(readFileSync(join(out, 'job.json'), 'utf8')).state, 'succeeded');
+    assert.match(readFileSync(join(out, 'report.md'), 'utf8'), /imagenet-c/);
+    assert.match(readFileSync(join(out, 'report.html'), 'utf8'), /<html/i);
+    // The Backgrounds Challenge does not resize: synth's 64 px images go into the 64 px model untouched.
+    const bg = [...reference.lines.values()].filter((l) => l.suite === 'bg-challenge');
+    assert.ok(bg.length > 0 && bg.every((l) => l.resized === false));
+    assert.ok([...reference.lines.values()].every((l) => l.top5.length === 5));
   });
 
   it('kill -9 at a seeded random point, then --resume: the same lines and the same metrics', async () => {
@@ -107,13 +121,14 @@ describe('luab eval (job engine, durability)', function () {
 
   it('cuts a torn last line on resume and evaluates that image again', async () => {
     const out = join(work, 'torn');
-    ok(await runLuab(evalArgs(out, '--limit', '40')));
+    const args = evalArgs(out, '--suites', 'imagenet-c', '--limit', '40');
+    ok(await runLuab(args));
     const file = join(out, 'predictions.jsonl');
     const lines = readFileSync(file, 'utf8').split('\n').filter(Boolean);
     // Drop the last 10 lines, then leave half of the next one, as a process killed inside write() would.
     writeFileSync(file, `${lines.slice(0, 30).join('\n')}\n`);
     appendFileSync(file, lines[30].slice(0, lines[30].length / 2));
-    ok(await runLuab(evalArgs(out, '--limit', '40', '--resume')));
+    ok(await runLuab([...args, '--resume']));
     const again = byKey(readLines(file));
     assert.equal(again.size, 40);
     assert.ok(readFileSync(file, 'utf8').endsWith('\n'));
@@ -140,35 +155,36 @@ describe('luab eval (job engine, durability)', function () {
   });
 
   it('counts and lists an undecodable image, and evaluates the rest', async () => {
-    const data = join(work, 'with-broken');
-    cpSync(join(synth, 'suites', 'imagenet_r'), join(data, 'suites', 'imagenet_r'), { recursive: true });
-    writeFileSync(join(data, 'suites', 'imagenet_r', 'n02084071', 'broken.jpg'), 'this is not a JPEG');
+    const data = join(work, 'with-broken', 'imagenet-r');
+    cpSync(join(synth, 'suites', 'imagenet_r'), data, { recursive: true });
+    writeFileSync(join(data, 'n02084071', 'broken.jpg'), 'this is not a JPEG');
     const out = join(work, 'broken');
-    const result = await runLuab([...evalArgs(out), '--data', data]);
+    const result = await runLuab([...evalArgs(out), '--suites', 'imagenet-r', '--suite-root', `imagenet-r=${data}`]);
     ok(result);
     const lines = readLines(join(out, 'predictions.jsonl'));
     const broken = lines.filter((l) => l.error);
     assert.equal(broken.length, 1);
-    assert.equal(broken[0].path, 'imagenet_r/n02084071/broken.jpg');
+    assert.equal(broken[0].path, 'n02084071/broken.jpg');
     assert.equal(broken[0].error!.code, 'INVALID_ARGUMENT');
     const suite = report(out).suites[0];
     assert.equal(suite.counts.failed, 1);
-    assert.equal(suite.failures[0].path, 'imagenet_r/n02084071/broken.jpg');
+    assert.equal(suite.failures[0].path, 'n02084071/broken.jpg');
     assert.equal(suite.counts.evaluated, lines.length - 1);
     assert.match(result.stdout, /1 failed/);
-    assert.match(result.stdout, /failed: imagenet_r\/n02084071\/broken\.jpg: INVALID_ARGUMENT/);
+    assert.match(result.stdout, /failed: n02084071\/broken\.jpg: INVALID_ARGUMENT image: cannot be decoded/);
   });
 
   it('--shard i/3: three disjoint slices whose union is the whole run', async () => {
     const whole = join(work, 'shard-whole');
-    ok(await runLuab(evalArgs(whole, '--limit', '90')));
+    const slice = ['--suites', 'imagenet-c,bg-challenge', '--limit', '90'];
+    ok(await runLuab(evalArgs(whole, ...slice)));
     const all = byKey(readLines(join(whole, 'predictions.jsonl')));
     const seen = new Map<string, number>();
     for (let i = 0; i < 3; i++) {
       const out = join(work, `shard-${i}`);
-      ok(await runLuab(evalArgs(out, '--limit', '90', '--shard', `${i}/3`)));
+      ok(await runLuab(evalArgs(out, ...slice, '--shard', `${i}/3`)));
       const lines = byKey(readLines(join(out, 'predictions.jsonl')));
-      assert.equal(lines.size, 30);
+      assert.equal(lines.size, 60);
       for (const [key, line] of lines) {
         assert.equal(seen.has(key), false, `${key} in shards ${seen.get(key)} and ${i}`);
         seen.set(key, i);
@@ -189,18 +205,19 @@ describe('luab eval (job engine, durability)', function () {
       const empty = join(work, 'empty-root');
       mkdirSync(empty, { recursive: true });
       const out = join(work, 'never');
-      const result = await runLuab([...evalArgs(out), '--data', empty]);
-      expectError(result, 1, new RegExp(`suite ${FIXTURE_SUITE}: no folder ${empty}/suites`));
+      const result = await runLuab([...evalArgs(out), '--data', empty, '--suites', 'imagenet-r,imagenet-a']);
+      expectError(
+        result,
+        1,
+        new RegExp(`suite imagenet-r: no folder ${empty}/imagenet-r or ${empty}/suites/imagenet_r`),
+      );
+      assert.match(result.stderr, new RegExp(`suite imagenet-a: no folder ${empty}/imagenet-a`));
       assert.equal(countLines(join(out, 'predictions.jsonl')), 0);
     });
 
     it('a --suite-root that does not exist (exit 1)', async () => {
-      const result = await runLuab([
-        ...evalArgs(join(work, 'never')),
-        '--suite-root',
-        `${FIXTURE_SUITE}=/nonexistent/x`,
-      ]);
-      expectError(result, 1, /--suite-root fixture-wnid-tree=\/nonexistent\/x: no such folder/);
+      const result = await runLuab([...evalArgs(join(work, 'never')), '--suite-root', 'imagenet-a=/nonexistent/x']);
+      expectError(result, 1, /--suite-root imagenet-a=\/nonexistent\/x: no such folder/);
     });
 
     it('an unreachable endpoint (exit 1)', async () => {
@@ -214,7 +231,7 @@ describe('luab eval (job engine, durability)', function () {
     });
 
     it('an unmatched label space names the suite and the model (exit 1)', async () => {
-      const result = await runLuab([...evalArgs(join(work, 'never')), '--suites', UNMATCHED_SUITE]);
+      const result = await runLuab([...evalArgs(join(work, 'never')), ...fixture, '--suites', UNMATCHED_SUITE]);
       expectError(result, 1, /suite fixture-unmatched and model "luab-in9-cnn": the suite's classes \(n99999999\)/);
     });
 
@@ -230,7 +247,8 @@ describe('luab eval (job engine, durability)', function () {
     });
 
     it('every option also reads its environment variable', async () => {
-      const result = await runLuab(['eval', '--quiet', '--suite-module', FIXTURE_MODULE], {
+      const result = await runLuab(['eval', '--quiet'], {
+        LUAB_EVAL_SUITE_MODULES: FIXTURE_MODULE,
         LUAB_EVAL_DATA: synth,
         LUAB_EVAL_SUITES: FIXTURE_SUITE,
         LUAB_EVAL_OUT: join(work, 'from-env'),
