@@ -240,6 +240,12 @@ export function createEvalCommand(): Command {
         .default([]),
     )
     .addOption(new Option('--quiet', 'no progress bars').env('LUAB_EVAL_QUIET'))
+    .addHelpText(
+      'after',
+      '\nWrites DIR/predictions.jsonl (one line per image, flushed as it arrives), DIR/job.json and, at the end,\n' +
+        'DIR/report.json, report.md and report.html. Exit codes: 0 done, 1 failed (the message names the folder\n' +
+        'or field), 2 usage error, 130 interrupted (continue with --resume). See docs/evaluation.md.',
+    )
     .action(async (options: EvalOptions) => {
       try {
         const spec = toSpec(options);

@@ -63,7 +63,10 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
   const serving = repository.readyCount > 0 ? 'SERVING' : 'NOT_SERVING';
   const health = new HealthImplementation({ '': serving, [INFERENCE_SERVICE_NAME]: serving });
   const evaluation = config.evalDir
-    ? await attachEvaluation(server, config.evalDir, log.child({ module: 'eval' }))
+    ? await attachEvaluation(server, config.evalDir, log.child({ module: 'eval' })).catch(async (error: Error) => {
+        await repository.close(new Error('server start aborted'));
+        throw new ConfigError(`--eval-dir ${config.evalDir}: ${error.message}`);
+      })
     : undefined;
   if (evaluation) health.setStatus(EVALUATION_SERVICE_NAME, 'SERVING');
   health.addToServer(server);
