@@ -138,7 +138,9 @@ const program = new Command('eval-throughput')
   )
   .addOption(new Option('--concurrency <n>', 'requests in flight').argParser(Number).default(8))
   .addOption(new Option('--repeat <n>', 'measured runs of each').argParser(Number).default(3))
-  .addOption(new Option('--copies <n>', 'copies of synth --small suites (without --data)').argParser(Number).default(5))
+  .addOption(
+    new Option('--copies <n>', 'copies of synth --small suites (without --data)').argParser(Number).default(10),
+  )
   .addOption(new Option('--models <dir>', 'model repository').default(join(packageRoot(), 'models')))
   .action(main);
 await program.parseAsync(process.argv);
