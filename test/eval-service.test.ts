@@ -19,6 +19,7 @@ import {
   FIXTURE_MODULE,
   makeSynth,
   readLines,
+  startEvalServer,
   startServe,
   waitUntil,
   type ServeProcess,
@@ -147,6 +148,32 @@ describe('luab.v1.Evaluation on luab serve --eval-dir', function () {
     const lines = byKey(readLines(predictions));
     assert.equal(lines.size, last.total);
     assert.ok(lines.size > 500);
+  });
+
+  it('`luab eval-server` (standalone) runs a job against the inference endpoint it was given', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'luab-eval-server-'));
+    const evalServer = await startEvalServer(dir, serve.address);
+    try {
+      const result = await runLuab([
+        'eval',
+        '--server',
+        evalServer.address,
+        '--data',
+        synth,
+        '--suites',
+        'imagenet-r',
+        '--out',
+        'standalone',
+        '--quiet',
+      ]);
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(result.stdout, /imagenet-r: accuracy=/);
+      const lines = readLines(join(dir, 'standalone', 'predictions.jsonl'));
+      assert.ok(lines.length > 0 && lines.every((l) => l.suite === 'imagenet-r'));
+    } finally {
+      await evalServer.kill('SIGTERM');
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('bad specs: status codes naming the field or folder, before any image', async () => {

@@ -5,7 +5,7 @@
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
 import type { Logger } from 'pino';
-import { attachEvaluation, EVALUATION_SERVICE_NAME, selfAddress, type HostedEvaluation } from './host.js';
+import { attachEvaluation, EVALUATION_SERVICE_NAME, type HostedEvaluation } from './host.js';
 
 export interface EvalServerOptions {
   host: string;
@@ -26,7 +26,7 @@ export async function startEvalServer(options: EvalServerOptions, log: Logger): 
   const evaluation = await attachEvaluation(server, options.evalDir, log);
   const health = new HealthImplementation({ '': 'SERVING', [EVALUATION_SERVICE_NAME]: 'SERVING' });
   health.addToServer(server);
-  const address = selfAddress(options.host, options.port).replace(/^127\.0\.0\.1:/, `${options.host}:`);
+  const address = options.host.includes(':') ? `[${options.host}]:${options.port}` : `${options.host}:${options.port}`;
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync(address, ServerCredentials.createInsecure(), (error, bound) =>
       error ? reject(new Error(`cannot listen on ${address}: ${error.message}`)) : resolve(bound),

@@ -33,11 +33,27 @@ export interface ServeProcess {
  * @param args extra flags (`--eval-dir DIR`)
  */
 export function startServe(args: string[] = [], port = 0, env: NodeJS.ProcessEnv = {}): Promise<ServeProcess> {
-  const child = spawn(
-    process.execPath,
-    [LUAB, 'serve', '--host', '127.0.0.1', '--port', String(port), '--device', 'cpu', '--log-level', 'info', ...args],
-    { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] },
+  return startListening(
+    ['serve', '--host', '127.0.0.1', '--port', String(port), '--device', 'cpu', '--log-level', 'info', ...args],
+    'luab server listening',
+    env,
   );
+}
+
+/** Starts `luab eval-server` on a free port against the given inference endpoint. */
+export function startEvalServer(evalDir: string, endpoint: string, env: NodeJS.ProcessEnv = {}): Promise<ServeProcess> {
+  return startListening(
+    ['eval-server', '--host', '127.0.0.1', '--port', '0', '--eval-dir', evalDir, '--endpoint', endpoint],
+    'luab eval-server listening',
+    env,
+  );
+}
+
+function startListening(args: string[], listening: string, env: NodeJS.ProcessEnv): Promise<ServeProcess> {
+  const child = spawn(process.execPath, [LUAB, ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return new Promise((resolve, reject) => {
     let log = '';
@@ -46,7 +62,7 @@ export function startServe(args: string[] = [], port = 0, env: NodeJS.ProcessEnv
       log += `${line}\n`;
       try {
         const entry = JSON.parse(line) as { msg?: string; address?: string };
-        if (entry.msg === 'luab server listening' && entry.address) {
+        if (entry.msg === listening && entry.address) {
           const bound = Number(entry.address.split(':').pop());
           resolve({
             child,
@@ -62,7 +78,7 @@ export function startServe(args: string[] = [], port = 0, env: NodeJS.ProcessEnv
         // not a log line
       }
     });
-    child.once('exit', (code) => reject(new Error(`luab serve exited (${code}) before listening:\n${log}`)));
+    child.once('exit', (code) => reject(new Error(`luab ${args[0]} exited (${code}) before listening:\n${log}`)));
   });
 }
 
