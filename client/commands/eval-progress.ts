@@ -19,10 +19,9 @@ export class SuiteBars {
     if (!enabled) return;
     this.multi = new cliProgress.MultiBar(
       {
-        format: '{suite} [{bar}] {value}/{total} | acc {accuracy} | {failed} failed | {rate} img/s | {eta_formatted}',
+        format: '{suite} [{bar}] {value}/{total} | acc {accuracy} | {failed} failed | {rate} img/s | {left}',
         stream: process.stderr,
         hideCursor: true,
-        etaBuffer: 50,
       },
       cliProgress.Presets.shades_classic,
     );
@@ -37,6 +36,13 @@ export class SuiteBars {
         failed: s.failed,
         accuracy: Number.isFinite(s.accuracy) ? s.accuracy.toFixed(3) : '  -  ',
         rate: imagesPerSecond.toFixed(1),
+        // At the job's rate: the suites run one after another, each at the rate the endpoints give.
+        left:
+          s.done >= s.total
+            ? 'done'
+            : imagesPerSecond > 0
+              ? `${Math.ceil((s.total - s.done) / imagesPerSecond)} s left`
+              : '',
       };
       let bar = this.bars.get(s.suite);
       if (!bar) this.bars.set(s.suite, (bar = this.multi.create(s.total, s.done, payload)));
