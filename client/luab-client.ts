@@ -20,6 +20,7 @@ import {
 } from '@grpc/grpc-js';
 import {
   InferenceClient,
+  ResizePolicy,
   type GetModelRequest,
   type ListModelsResponse,
   type ModelInfo,
@@ -42,7 +43,7 @@ export type {
   PredictStreamResponse,
   Tensor,
 } from '../proto/generated/luab/v1/inference.js';
-export { DataType, ModelVersion_State } from '../proto/generated/luab/v1/inference.js';
+export { DataType, ModelVersion_State, ResizePolicy } from '../proto/generated/luab/v1/inference.js';
 export type { FieldViolation } from './error-details.js';
 
 export const DEFAULT_ADDRESS = 'localhost:50051';
@@ -90,6 +91,8 @@ export interface PredictInput {
   version?: number;
   topK?: number;
   id?: string;
+  /** 'keep-at-input-size': an image already the model's input size goes in untouched (no-resize protocols). */
+  resizePolicy?: 'model' | 'keep-at-input-size';
 }
 
 /**
@@ -124,6 +127,8 @@ export function toPredictRequest(input: PredictInput): PredictRequest {
     model: input.model ?? '',
     version: input.version ?? 0,
     topK: input.topK ?? 0,
+    resizePolicy:
+      input.resizePolicy === 'keep-at-input-size' ? ResizePolicy.RESIZE_POLICY_KEEP_AT_INPUT_SIZE : undefined,
     input:
       input.image !== undefined
         ? { $case: 'image', value: Buffer.from(input.image.buffer, input.image.byteOffset, input.image.byteLength) }

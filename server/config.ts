@@ -35,6 +35,8 @@ export interface ServerConfig {
   tlsClientCa?: string;
   /** File of accepted bearer tokens, one per line: calls (but health checks) without one are refused. */
   authTokenFile?: string;
+  /** Also serve luab.v1.Evaluation, its jobs kept in this folder (eval/service/). */
+  evalDir?: string;
 }
 
 export class ConfigError extends Error {
@@ -231,6 +233,13 @@ export const SERVER_OPTIONS: OptionSpec[] = [
     flag: '--auth-token-file <file>',
     env: 'LUAB_AUTH_TOKEN_FILE',
     doc: 'accepted bearer tokens, one per line; calls without one fail (health checks stay open)',
+    parse: text,
+  },
+  {
+    key: 'evalDir',
+    flag: '--eval-dir <dir>',
+    env: 'LUAB_EVAL_DIR',
+    doc: 'also serve luab.v1.Evaluation on this port, keeping its jobs in this folder (resumed at start)',
     parse: text,
   },
 ];

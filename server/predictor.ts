@@ -13,12 +13,13 @@ import { identityGeometry, mapPointToImage, type PreprocessGeometry } from './pr
 import { preprocessImage } from './preprocess/image-preprocessor.js';
 import { readTensorInput } from './preprocess/tensor-input.js';
 import { sigmoid, softmax, topK } from './postprocess/scores.js';
-import type {
-  ClassPoint,
-  ClassScore,
-  Point,
-  PredictRequest,
-  PredictResponse,
+import {
+  ResizePolicy,
+  type ClassPoint,
+  type ClassScore,
+  type Point,
+  type PredictRequest,
+  type PredictResponse,
 } from '../proto/generated/luab/v1/inference.js';
 
 export const DEFAULT_TOP_K = 5;
@@ -53,14 +54,17 @@ export class Predictor {
     let geometry: PreprocessGeometry;
     let format: string;
     let orientation = 0;
+    let resized = false;
     const input = request.input;
     if (input?.$case === 'image') {
       const image = await this.preprocessLimit(() => {
         // Skip the decode when the client left while this request waited for a preprocessing slot.
         context.signal.throwIfAborted();
-        return preprocessImage(input.value, loaded.preprocess, this.config.maxImagePixels);
+        const policy =
+          request.resizePolicy === ResizePolicy.RESIZE_POLICY_KEEP_AT_INPUT_SIZE ? 'keep-at-input-size' : 'model';
+        return preprocessImage(input.value, loaded.preprocess, this.config.maxImagePixels, policy);
       });
-      ({ tensor, geometry, format, orientation } = image);
+      ({ tensor, geometry, format, orientation, resized } = image);
     } else if (input?.$case === 'tensor') {
       tensor = readTensorInput(input.value, config.input.height, config.input.width);
       geometry = identityGeometry(config.input.width, config.input.height);
@@ -81,7 +85,7 @@ export class Predictor {
       classes,
       point,
       classPoints,
-      image: { width: geometry.imageWidth, height: geometry.imageHeight, format, orientation },
+      image: { width: geometry.imageWidth, height: geometry.imageHeight, format, orientation, resized },
       timings: {
         queueMs: result.queueMs,
         preprocessMs: preprocessed - started,

@@ -24,12 +24,14 @@ describe('generated code', () => {
           stdio: 'pipe',
         },
       );
-      const file = join('luab', 'v1', 'inference.ts');
-      assert.equal(
-        readFileSync(join(out, file), 'utf8'),
-        readFileSync(join(REPO_ROOT, 'proto', 'generated', file), 'utf8'),
-        'run `npm run generate` and commit the result',
-      );
+      for (const name of ['inference.ts', 'evaluation.ts']) {
+        const file = join('luab', 'v1', name);
+        assert.equal(
+          readFileSync(join(out, file), 'utf8'),
+          readFileSync(join(REPO_ROOT, 'proto', 'generated', file), 'utf8'),
+          'run `npm run generate` and commit the result',
+        );
+      }
     } finally {
       rmSync(out, { recursive: true, force: true });
     }

@@ -6,6 +6,8 @@ import { createPredictCommand } from '../commands/predict.js';
 import { createServeCommand } from '../commands/serve.js';
 import { createTrainerCommands } from '../commands/trainer.js';
 import { createSynthCommand } from '../../synth/command.js';
+import { createEvalCommand } from '../commands/eval.js';
+import { createEvalServerCommand } from '../commands/eval-server.js';
 import { createReportCommand } from '../commands/report.js';
 
 const program = new Command('luab').description(
@@ -16,6 +18,8 @@ program.addCommand(createPredictCommand());
 program.addCommand(createModelsCommand());
 for (const command of createTrainerCommands()) program.addCommand(command);
 program.addCommand(createSynthCommand());
+program.addCommand(createEvalCommand());
+program.addCommand(createEvalServerCommand());
 program.addCommand(createReportCommand());
 
 // commander's own errors (unknown option, bad argument) are usage errors: exit 2, as POSIX tools do. Commands

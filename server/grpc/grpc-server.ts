@@ -18,6 +18,7 @@ import { createInferenceService } from './inference-service.js';
 import { safeIntegerInterceptor, withSafeIntegerDecoding } from './safe-integers.js';
 import { bearerTokenInterceptor, readAuthTokens, serverCredentials } from './security.js';
 import { InferenceService } from '../../proto/generated/luab/v1/inference.js';
+import { attachEvaluation, EVALUATION_SERVICE_NAME, selfAddress } from '../../eval/service/host.js';
 
 export const INFERENCE_SERVICE_NAME = 'luab.v1.Inference';
 
@@ -29,11 +30,13 @@ export interface RunningServer {
   close(graceMs?: number): Promise<void>;
 }
 
-function reflectionService(): ReflectionService {
+function reflectionService(withEvaluation = false): ReflectionService {
   const root = packageRoot();
   // keepCase: reflection must describe the fields as the .proto names them (top_k, x_px); protobufjs's default
   // camelCase would make grpcurl and other reflection clients reject the documented JSON names.
-  const definition = loadSync([join(root, 'proto', 'luab', 'v1', 'inference.proto'), healthProtoPath], {
+  const protos = [join(root, 'proto', 'luab', 'v1', 'inference.proto'), healthProtoPath];
+  if (withEvaluation) protos.push(join(root, 'proto', 'luab', 'v1', 'evaluation.proto'));
+  const definition = loadSync(protos, {
     includeDirs: [join(root, 'proto')],
     keepCase: true,
   });
@@ -72,8 +75,15 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
   );
   const serving = repository.readyCount > 0 ? 'SERVING' : 'NOT_SERVING';
   const health = new HealthImplementation({ '': serving, [INFERENCE_SERVICE_NAME]: serving });
+  const evaluation = config.evalDir
+    ? await attachEvaluation(server, config.evalDir, log.child({ module: 'eval' })).catch(async (error: Error) => {
+        await repository.close(new Error('server start aborted'));
+        throw new ConfigError(`--eval-dir ${config.evalDir}: ${error.message}`);
+      })
+    : undefined;
+  if (evaluation) health.setStatus(EVALUATION_SERVICE_NAME, 'SERVING');
   health.addToServer(server);
-  reflectionService().addToServer(server);
+  reflectionService(evaluation !== undefined).addToServer(server);
 
   const address = `${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}`;
   let port: number;
@@ -94,12 +104,16 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
     },
     'luab server listening',
   );
+  // Jobs that name no endpoint evaluate against this server, so they can only resume once it is listening.
+  await evaluation?.start([selfAddress(config.host, port)]);
 
   let closing: Promise<void> | undefined;
   const close = (graceMs = config.shutdownGraceMs) =>
     (closing ??= (async () => {
       health.setStatus('', 'NOT_SERVING');
       health.setStatus(INFERENCE_SERVICE_NAME, 'NOT_SERVING');
+      // Interrupted, not cancelled: job.json keeps them running and the next start resumes them.
+      await evaluation?.close();
       await new Promise<void>((resolve) => {
         const force = setTimeout(() => {
           log.warn({ graceMs }, 'grace period over: cancelling the calls still running');

@@ -93,3 +93,26 @@ export function mapPointToImage(u: number, v: number, geometry: PreprocessGeomet
   const y = (geometry.cropTop + v * geometry.inputHeight) / geometry.resizedHeight;
   return { x, y, xPx: x * geometry.imageWidth, yPx: y * geometry.imageHeight };
 }
+
+/**
+ * The geometry under a request's resize policy. `keep-at-input-size` (the Backgrounds Challenge's and ImageNet-C's
+ * no-resize protocols): an image exactly the model's input size goes in untouched, so its point needs no mapping
+ * beyond scaling [0, 1] to pixels; any other size falls back to the model's geometry and is reported as resized.
+ */
+export function geometryForPolicy(
+  imageWidth: number,
+  imageHeight: number,
+  inputWidth: number,
+  inputHeight: number,
+  cropPct: number,
+  cropMode: CropMode,
+  policy: 'model' | 'keep-at-input-size',
+): { geometry: PreprocessGeometry; resized: boolean } {
+  if (policy === 'keep-at-input-size' && imageWidth === inputWidth && imageHeight === inputHeight) {
+    return { geometry: identityGeometry(inputWidth, inputHeight), resized: false };
+  }
+  return {
+    geometry: computeGeometry(imageWidth, imageHeight, inputWidth, inputHeight, cropPct, cropMode),
+    resized: true,
+  };
+}

@@ -5,7 +5,7 @@
  */
 import sharp, { type Metadata, type SharpOptions } from 'sharp';
 import { invalidArgument } from '../errors.js';
-import { computeGeometry, type CropMode, type PreprocessGeometry } from './geometry.js';
+import { geometryForPolicy, type CropMode, type PreprocessGeometry } from './geometry.js';
 
 export interface PreprocessSpec {
   inputWidth: number;
@@ -24,7 +24,12 @@ export interface PreprocessedImage {
   format: string;
   /** EXIF orientation tag (1-8), 0 when absent. */
   orientation: number;
+  /** False when the image went in untouched (`keep-at-input-size` and already the input size). */
+  resized: boolean;
 }
+
+/** How an encoded image reaches the model (PredictRequest.resize_policy). */
+export type ResizePolicy = 'model' | 'keep-at-input-size';
 
 /** Formats a client may send; sharp can read more (SVG, PDF, ...) but those are not images to classify. */
 const ACCEPTED_FORMATS = new Map([
@@ -43,6 +48,7 @@ export async function preprocessImage(
   bytes: Uint8Array,
   spec: PreprocessSpec,
   maxPixels: number,
+  policy: ResizePolicy = 'model',
 ): Promise<PreprocessedImage> {
   if (bytes.length === 0) throw invalidArgument('image', 'is empty (0 bytes)');
   // failOn 'truncated': a cut-off file is an error rather than an image with a grey bottom half.
@@ -74,14 +80,26 @@ export async function preprocessImage(
   const swapsAxes = orientation >= 5 && orientation <= 8;
   const width = swapsAxes ? rawHeight : rawWidth;
   const height = swapsAxes ? rawWidth : rawHeight;
-  const geometry = computeGeometry(width, height, spec.inputWidth, spec.inputHeight, spec.cropPct, spec.cropMode);
+  const { geometry, resized } = geometryForPolicy(
+    width,
+    height,
+    spec.inputWidth,
+    spec.inputHeight,
+    spec.cropPct,
+    spec.cropMode,
+    policy,
+  );
 
   let pixels: Buffer;
   try {
-    const { data, info } = await sharp(bytes, options)
-      .rotate() // EXIF orientation
-      .resize(geometry.resizedWidth, geometry.resizedHeight, { fit: 'fill', kernel: KERNELS[spec.interpolation] })
-      .extract({ left: geometry.cropLeft, top: geometry.cropTop, width: spec.inputWidth, height: spec.inputHeight })
+    const oriented = sharp(bytes, options).rotate(); // EXIF orientation
+    // An untouched image skips resize and crop altogether (not a resize to its own size, which may still filter).
+    const shaped = resized
+      ? oriented
+          .resize(geometry.resizedWidth, geometry.resizedHeight, { fit: 'fill', kernel: KERNELS[spec.interpolation] })
+          .extract({ left: geometry.cropLeft, top: geometry.cropTop, width: spec.inputWidth, height: spec.inputHeight })
+      : oriented;
+    const { data, info } = await shaped
       .removeAlpha()
       .toColourspace('srgb')
       .raw({ depth: 'uchar' })
@@ -93,7 +111,7 @@ export async function preprocessImage(
   } catch (error) {
     throw invalidArgument('image', `cannot be decoded (${(error as Error).message})`);
   }
-  return { tensor: normalise(pixels, spec), geometry, format, orientation };
+  return { tensor: normalise(pixels, spec), geometry, format, orientation, resized };
 }
 
 /** Interleaved RGB bytes → planar float32, (v / 255 - mean) / std. */

@@ -33,6 +33,48 @@ export const protobufFileName = "luab/v1/inference.proto";
  * point in pixels of that image. See docs/model-repository.md for the exact geometry.
  */
 
+/**
+ * Benchmarks whose official protocol does not resize (the Backgrounds Challenge, ImageNet-C's 224 px release)
+ * send their images with RESIZE_POLICY_KEEP_AT_INPUT_SIZE.
+ */
+export enum ResizePolicy {
+  /** RESIZE_POLICY_UNSPECIFIED - The default: the model's own preprocessing (config.json: resize, then centre crop). */
+  RESIZE_POLICY_UNSPECIFIED = 0,
+  /**
+   * RESIZE_POLICY_KEEP_AT_INPUT_SIZE - An image (after EXIF orientation) exactly the model's input size goes in untouched: no resize, no crop. Any
+   * other size gets the model's preprocessing, and ImageInfo.resized says so.
+   */
+  RESIZE_POLICY_KEEP_AT_INPUT_SIZE = 1,
+  UNRECOGNIZED = -1,
+}
+
+export function resizePolicyFromJSON(object: any): ResizePolicy {
+  switch (object) {
+    case 0:
+    case "RESIZE_POLICY_UNSPECIFIED":
+      return ResizePolicy.RESIZE_POLICY_UNSPECIFIED;
+    case 1:
+    case "RESIZE_POLICY_KEEP_AT_INPUT_SIZE":
+      return ResizePolicy.RESIZE_POLICY_KEEP_AT_INPUT_SIZE;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return ResizePolicy.UNRECOGNIZED;
+  }
+}
+
+export function resizePolicyToJSON(object: ResizePolicy): string {
+  switch (object) {
+    case ResizePolicy.RESIZE_POLICY_UNSPECIFIED:
+      return "RESIZE_POLICY_UNSPECIFIED";
+    case ResizePolicy.RESIZE_POLICY_KEEP_AT_INPUT_SIZE:
+      return "RESIZE_POLICY_KEEP_AT_INPUT_SIZE";
+    case ResizePolicy.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
 export enum DataType {
   DATA_TYPE_UNSPECIFIED = 0,
   DATA_TYPE_FLOAT32 = 1,
@@ -83,6 +125,11 @@ export interface PredictRequest {
     | undefined;
   /** How many classes to return, best first; 0: the server default (5, or all classes if fewer). */
   topK: number;
+  /**
+   * How an encoded image reaches the model; ignored for tensors. Unset: the model's preprocessing. (Optional so
+   * that requests built before the field existed still encode.)
+   */
+  resizePolicy?: ResizePolicy | undefined;
 }
 
 export interface Tensor {
@@ -126,6 +173,11 @@ export interface ImageInfo {
   format: string;
   /** EXIF orientation tag of the input (1-8; 0 when absent). */
   orientation: number;
+  /**
+   * True when the image was resized (and cropped) to the model input; false for a tensor or an image that went in
+   * untouched under RESIZE_POLICY_KEEP_AT_INPUT_SIZE.
+   */
+  resized: boolean;
 }
 
 export interface Timings {
@@ -254,7 +306,7 @@ export interface ModelInfo {
 }
 
 function createBasePredictRequest(): PredictRequest {
-  return { id: "", model: "", version: 0, input: undefined, topK: 0 };
+  return { id: "", model: "", version: 0, input: undefined, topK: 0, resizePolicy: undefined };
 }
 
 export const PredictRequest: MessageFns<PredictRequest> = {
@@ -278,6 +330,9 @@ export const PredictRequest: MessageFns<PredictRequest> = {
     }
     if (message.topK !== 0) {
       writer.uint32(48).uint32(message.topK);
+    }
+    if (message.resizePolicy !== undefined) {
+      writer.uint32(56).int32(message.resizePolicy);
     }
     return writer;
   },
@@ -343,6 +398,14 @@ export const PredictRequest: MessageFns<PredictRequest> = {
             message.topK = reader.uint32();
             continue;
           }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.resizePolicy = reader.int32() as any;
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -370,6 +433,11 @@ export const PredictRequest: MessageFns<PredictRequest> = {
         : isSet(object.top_k)
         ? globalThis.Number(object.top_k)
         : 0,
+      resizePolicy: isSet(object.resizePolicy)
+        ? resizePolicyFromJSON(object.resizePolicy)
+        : isSet(object.resize_policy)
+        ? resizePolicyFromJSON(object.resize_policy)
+        : undefined,
     };
   },
 
@@ -391,6 +459,9 @@ export const PredictRequest: MessageFns<PredictRequest> = {
     }
     if (message.topK !== 0) {
       obj.topK = Math.round(message.topK);
+    }
+    if (message.resizePolicy !== undefined) {
+      obj.resizePolicy = resizePolicyToJSON(message.resizePolicy);
     }
     return obj;
   },
@@ -418,6 +489,7 @@ export const PredictRequest: MessageFns<PredictRequest> = {
       }
     }
     message.topK = object.topK ?? 0;
+    message.resizePolicy = object.resizePolicy ?? undefined;
     return message;
   },
 };
@@ -927,7 +999,7 @@ export const ClassPoint: MessageFns<ClassPoint> = {
 };
 
 function createBaseImageInfo(): ImageInfo {
-  return { width: 0, height: 0, format: "", orientation: 0 };
+  return { width: 0, height: 0, format: "", orientation: 0, resized: false };
 }
 
 export const ImageInfo: MessageFns<ImageInfo> = {
@@ -943,6 +1015,9 @@ export const ImageInfo: MessageFns<ImageInfo> = {
     }
     if (message.orientation !== 0) {
       writer.uint32(32).uint32(message.orientation);
+    }
+    if (message.resized !== false) {
+      writer.uint32(40).bool(message.resized);
     }
     return writer;
   },
@@ -992,6 +1067,14 @@ export const ImageInfo: MessageFns<ImageInfo> = {
             message.orientation = reader.uint32();
             continue;
           }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.resized = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1010,6 +1093,7 @@ export const ImageInfo: MessageFns<ImageInfo> = {
       height: isSet(object.height) ? globalThis.Number(object.height) : 0,
       format: isSet(object.format) ? globalThis.String(object.format) : "",
       orientation: isSet(object.orientation) ? globalThis.Number(object.orientation) : 0,
+      resized: isSet(object.resized) ? globalThis.Boolean(object.resized) : false,
     };
   },
 
@@ -1027,6 +1111,9 @@ export const ImageInfo: MessageFns<ImageInfo> = {
     if (message.orientation !== 0) {
       obj.orientation = Math.round(message.orientation);
     }
+    if (message.resized !== false) {
+      obj.resized = message.resized;
+    }
     return obj;
   },
 
@@ -1039,6 +1126,7 @@ export const ImageInfo: MessageFns<ImageInfo> = {
     message.height = object.height ?? 0;
     message.format = object.format ?? "";
     message.orientation = object.orientation ?? 0;
+    message.resized = object.resized ?? false;
     return message;
   },
 };

@@ -1,0 +1,141 @@
+/**
+ * OUT/predictions.jsonl: one JSON line per evaluated image, the job's only durable record. Lines are appended in
+ * one write() each (a process killed with SIGKILL loses nothing the kernel has, and never half a line unless it
+ * dies inside that call) and fsync'ed periodically (what a power loss could cost is bounded by the interval).
+ * Resume reads the file back: a torn last line is cut off (its image is evaluated again); a bad line anywhere else
+ * is corruption and stops the job rather than guess.
+ */
+import { createReadStream } from 'node:fs';
+import { open, truncate, type FileHandle } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
+import type { PredictionLine } from '../types.js';
+import { JobError } from './job-spec.js';
+
+const FSYNC_INTERVAL_MS = 1000;
+
+/**
+ * Appends lines. Lines that arrive while a write is under way go out together in the next write (group commit:
+ * one syscall for many lines under load, one per line when idle); `append` resolves once its line is written.
+ */
+export class PredictionsWriter {
+  private queue: { bytes: Buffer; resolve: () => void; reject: (error: Error) => void }[] = [];
+  private writing: Promise<void> | undefined;
+  private dirty = false;
+  private readonly timer: NodeJS.Timeout;
+
+  private constructor(private readonly file: FileHandle) {
+    this.timer = setInterval(() => void this.sync().catch(() => undefined), FSYNC_INTERVAL_MS);
+    this.timer.unref();
+  }
+
+  static async open(path: string): Promise<PredictionsWriter> {
+    return new PredictionsWriter(await open(path, 'a'));
+  }
+
+  /** Lines accepted but not yet written. */
+  get pending(): number {
+    return this.queue.length;
+  }
+
+  append(line: PredictionLine): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ bytes: Buffer.from(`${JSON.stringify(line)}\n`), resolve, reject });
+      this.writing ??= this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    while (this.queue.length > 0) {
+      const batch = this.queue.splice(0);
+      try {
+        await this.file.write(Buffer.concat(batch.map((b) => b.bytes)));
+        this.dirty = true;
+        for (const b of batch) b.resolve();
+      } catch (error) {
+        for (const b of batch) b.reject(error as Error);
+      }
+    }
+    this.writing = undefined;
+  }
+
+  private async sync(): Promise<void> {
+    await this.writing;
+    if (!this.dirty) return;
+    this.dirty = false;
+    await this.file.datasync();
+  }
+
+  /** Writes what is queued, fsyncs and closes. */
+  async close(): Promise<void> {
+    clearInterval(this.timer);
+    while (this.writing) await this.writing;
+    await this.sync();
+    await this.file.close();
+  }
+}
+
+/**
+ * Reads every complete line of an existing predictions file. When the last line is torn (no newline, or not
+ * JSON), the file is truncated to the end of the line before it, so that appending goes on from a clean state.
+ * @returns the number of lines read and whether a torn tail was removed
+ */
+export async function readPredictions(
+  path: string,
+  onLine: (line: PredictionLine) => void,
+  options: { repair: boolean } = { repair: false },
+): Promise<{ lines: number; tornBytes: number }> {
+  let handle: FileHandle;
+  try {
+    handle = await open(path, 'r');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { lines: 0, tornBytes: 0 };
+    throw error;
+  }
+  const size = (await handle.stat()).size;
+  await handle.close();
+  let goodBytes = 0;
+  let lines = 0;
+  let pending: { text: string; number: number } | undefined;
+  const reader = createInterface({ input: createReadStream(path), crlfDelay: Infinity });
+  let number = 0;
+  // A line is only known to be complete when the next one starts (readline also yields an unterminated tail).
+  for await (const text of reader) {
+    number += 1;
+    if (pending) {
+      onLine(parseLine(pending.text, path, pending.number));
+      goodBytes += Buffer.byteLength(pending.text) + 1;
+      lines += 1;
+    }
+    pending = { text, number };
+  }
+  if (pending) {
+    const terminated = goodBytes + Buffer.byteLength(pending.text) + 1 <= size;
+    let parsed: PredictionLine | undefined;
+    try {
+      parsed = terminated ? parseLine(pending.text, path, pending.number) : undefined;
+    } catch {
+      parsed = undefined;
+    }
+    if (parsed) {
+      onLine(parsed);
+      goodBytes += Buffer.byteLength(pending.text) + 1;
+      lines += 1;
+    }
+  }
+  const tornBytes = size - goodBytes;
+  if (tornBytes > 0 && options.repair) await truncate(path, goodBytes);
+  return { lines, tornBytes };
+}
+
+function parseLine(text: string, path: string, number: number): PredictionLine {
+  let line: PredictionLine;
+  try {
+    line = JSON.parse(text) as PredictionLine;
+  } catch (error) {
+    throw new JobError(`${path}:${number}: not a JSON line (${(error as Error).message}); the file is corrupt`);
+  }
+  if (typeof line?.suite !== 'string' || typeof line.variant !== 'string' || typeof line.path !== 'string') {
+    throw new JobError(`${path}:${number}: a prediction line needs suite, variant and path`);
+  }
+  return line;
+}

@@ -1,0 +1,45 @@
+/**
+ * `luab eval-server`: luab.v1.Evaluation alone (with health checking), for a machine that runs evaluation jobs
+ * against inference endpoints elsewhere.
+ */
+import { Server, ServerCredentials } from '@grpc/grpc-js';
+import { HealthImplementation } from 'grpc-health-check';
+import type { Logger } from 'pino';
+import { attachEvaluation, EVALUATION_SERVICE_NAME, type HostedEvaluation } from './host.js';
+
+export interface EvalServerOptions {
+  host: string;
+  port: number;
+  evalDir: string;
+  /** Endpoints of jobs that name none. */
+  defaultEndpoints: string[];
+}
+
+export interface RunningEvalServer {
+  port: number;
+  evaluation: HostedEvaluation;
+  close(): Promise<void>;
+}
+
+export async function startEvalServer(options: EvalServerOptions, log: Logger): Promise<RunningEvalServer> {
+  const server = new Server();
+  const evaluation = await attachEvaluation(server, options.evalDir, log);
+  const health = new HealthImplementation({ '': 'SERVING', [EVALUATION_SERVICE_NAME]: 'SERVING' });
+  health.addToServer(server);
+  const address = options.host.includes(':') ? `[${options.host}]:${options.port}` : `${options.host}:${options.port}`;
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync(address, ServerCredentials.createInsecure(), (error, bound) =>
+      error ? reject(new Error(`cannot listen on ${address}: ${error.message}`)) : resolve(bound),
+    ),
+  );
+  await evaluation.start(options.defaultEndpoints);
+  log.info({ address: `${options.host}:${port}`, evalDir: options.evalDir }, 'luab eval-server listening');
+  return {
+    port,
+    evaluation,
+    async close() {
+      await evaluation.close();
+      await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
+    },
+  };
+}
