@@ -128,7 +128,9 @@ export function toPredictRequest(input: PredictInput): PredictRequest {
     version: input.version ?? 0,
     topK: input.topK ?? 0,
     resizePolicy:
-      input.resizePolicy === 'keep-at-input-size' ? ResizePolicy.RESIZE_POLICY_KEEP_AT_INPUT_SIZE : undefined,
+      input.resizePolicy === 'keep-at-input-size'
+        ? ResizePolicy.RESIZE_POLICY_KEEP_AT_INPUT_SIZE
+        : ResizePolicy.RESIZE_POLICY_UNSPECIFIED,
     input:
       input.image !== undefined
         ? { $case: 'image', value: Buffer.from(input.image.buffer, input.image.byteOffset, input.image.byteLength) }

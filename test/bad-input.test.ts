@@ -123,10 +123,12 @@ describe('bad input', function () {
     const raw = (t.client as unknown as { client: { predict: (...args: unknown[]) => void } }).client;
     await expectStatus(
       new Promise((resolve, reject) =>
-        raw.predict({ id: '', model: '', version: 0, topK: 0, input: undefined }, (error: unknown, r: unknown) =>
-          error
-            ? reject(new LuabError((error as { code: number }).code, (error as { details: string }).details))
-            : resolve(r),
+        raw.predict(
+          { id: '', model: '', version: 0, topK: 0, resizePolicy: 0, input: undefined },
+          (error: unknown, r: unknown) =>
+            error
+              ? reject(new LuabError((error as { code: number }).code, (error as { details: string }).details))
+              : resolve(r),
         ),
       ),
       status.INVALID_ARGUMENT,

@@ -126,10 +126,10 @@ export interface PredictRequest {
   /** How many classes to return, best first; 0: the server default (5, or all classes if fewer). */
   topK: number;
   /**
-   * How an encoded image reaches the model; ignored for tensors. Unset: the model's preprocessing. (Optional so
-   * that requests built before the field existed still encode.)
+   * How an encoded image reaches the model; ignored for tensors. Unset: the model's preprocessing. A plain field,
+   * not proto3 `optional`: Debian's protoc 3.5 (python3-grpc-tools) rejects that label.
    */
-  resizePolicy?: ResizePolicy | undefined;
+  resizePolicy: ResizePolicy;
 }
 
 export interface Tensor {
@@ -306,7 +306,7 @@ export interface ModelInfo {
 }
 
 function createBasePredictRequest(): PredictRequest {
-  return { id: "", model: "", version: 0, input: undefined, topK: 0, resizePolicy: undefined };
+  return { id: "", model: "", version: 0, input: undefined, topK: 0, resizePolicy: 0 };
 }
 
 export const PredictRequest: MessageFns<PredictRequest> = {
@@ -331,7 +331,7 @@ export const PredictRequest: MessageFns<PredictRequest> = {
     if (message.topK !== 0) {
       writer.uint32(48).uint32(message.topK);
     }
-    if (message.resizePolicy !== undefined) {
+    if (message.resizePolicy !== 0) {
       writer.uint32(56).int32(message.resizePolicy);
     }
     return writer;
@@ -437,7 +437,7 @@ export const PredictRequest: MessageFns<PredictRequest> = {
         ? resizePolicyFromJSON(object.resizePolicy)
         : isSet(object.resize_policy)
         ? resizePolicyFromJSON(object.resize_policy)
-        : undefined,
+        : 0,
     };
   },
 
@@ -460,7 +460,7 @@ export const PredictRequest: MessageFns<PredictRequest> = {
     if (message.topK !== 0) {
       obj.topK = Math.round(message.topK);
     }
-    if (message.resizePolicy !== undefined) {
+    if (message.resizePolicy !== 0) {
       obj.resizePolicy = resizePolicyToJSON(message.resizePolicy);
     }
     return obj;
@@ -489,7 +489,7 @@ export const PredictRequest: MessageFns<PredictRequest> = {
       }
     }
     message.topK = object.topK ?? 0;
-    message.resizePolicy = object.resizePolicy ?? undefined;
+    message.resizePolicy = object.resizePolicy ?? 0;
     return message;
   },
 };
