@@ -555,15 +555,20 @@ describe('eval readers: the embedded benchmark (luab synth --small)', () => {
     const d = discoverSuites(synth, ['all']);
     // Other test files register fixture suites in the same process: judge the built-in ones only.
     const builtIn = (name: string) => !name.startsWith('fixture-');
-    assert.deepEqual(d.found.map((f) => f.name).filter(builtIn).sort(), SYNTH_SUITES);
-    assert.deepEqual(d.missing.map((m) => m.name).filter(builtIn).sort(), [
-      'imagenet-a',
-      'imagenet-o',
-      'imagenet-real',
-      'imagenet-sketch',
-      'imagenet-v2',
-      'objectnet',
-    ]);
+    assert.deepEqual(
+      d.found
+        .map((f) => f.name)
+        .filter(builtIn)
+        .sort(),
+      SYNTH_SUITES,
+    );
+    assert.deepEqual(
+      d.missing
+        .map((m) => m.name)
+        .filter(builtIn)
+        .sort(),
+      ['imagenet-a', 'imagenet-o', 'imagenet-real', 'imagenet-sketch', 'imagenet-v2', 'objectnet'],
+    );
     const in9 = new Set(IN9.map((c) => c.wnid));
     const m = modelIn9();
     for (const { name, root } of d.found) {
