@@ -27,6 +27,16 @@ export interface ServerConfig {
   preprocessConcurrency: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   shutdownGraceMs: number;
+  /** On SIGTERM/SIGINT, how long health says NOT_SERVING while requests are still served (load balancers notice). */
+  drainMs: number;
+  /** Requests one model may have admitted (decoding, queued, running); 0: its queue + batches in flight + decoders. */
+  maxAdmittedPerModel: number;
+  /** Server-wide budget for the bytes of admitted requests. */
+  maxRequestMemoryBytes: number;
+  /** HTTP/2 streams (calls) at once on one client connection. */
+  maxConcurrentStreams: number;
+  /** Items of one PredictStream worked on at once; past it the stream is paused (backpressure). */
+  streamMaxInFlight: number;
 }
 
 export class ConfigError extends Error {
@@ -197,6 +207,41 @@ export const SERVER_OPTIONS: OptionSpec[] = [
     doc: 'on SIGTERM/SIGINT, how long in-flight requests may finish',
     parse: integer(0, 3_600_000),
   },
+  {
+    key: 'drainMs',
+    flag: '--drain-ms <ms>',
+    env: 'LUAB_DRAIN_MS',
+    doc: 'on SIGTERM/SIGINT, how long health says NOT_SERVING while new requests are still served',
+    parse: integer(0, 3_600_000),
+  },
+  {
+    key: 'maxAdmittedPerModel',
+    flag: '--max-admitted-per-model <n>',
+    env: 'LUAB_MAX_ADMITTED_PER_MODEL',
+    doc: 'requests per model decoding, queued or running before RESOURCE_EXHAUSTED (0: queue + batches + decoders)',
+    parse: integer(0, 10_000_000),
+  },
+  {
+    key: 'maxRequestMemoryBytes',
+    flag: '--max-request-memory-bytes <n>',
+    env: 'LUAB_MAX_REQUEST_MEMORY_BYTES',
+    doc: 'bytes of all admitted requests together before RESOURCE_EXHAUSTED',
+    parse: integer(1024, Number.MAX_SAFE_INTEGER),
+  },
+  {
+    key: 'maxConcurrentStreams',
+    flag: '--max-concurrent-streams <n>',
+    env: 'LUAB_MAX_CONCURRENT_STREAMS',
+    doc: 'calls at once on one client connection (grpc.max_concurrent_streams)',
+    parse: integer(1, 1_000_000),
+  },
+  {
+    key: 'streamMaxInFlight',
+    flag: '--stream-max-in-flight <n>',
+    env: 'LUAB_STREAM_MAX_IN_FLIGHT',
+    doc: 'items of one PredictStream worked on at once before the stream is paused',
+    parse: integer(1, 100_000),
+  },
 ];
 
 export const DEFAULTS: ServerConfig = {
@@ -210,6 +255,11 @@ export const DEFAULTS: ServerConfig = {
   preprocessConcurrency: 0,
   logLevel: 'info',
   shutdownGraceMs: 10_000,
+  drainMs: 5_000,
+  maxAdmittedPerModel: 0,
+  maxRequestMemoryBytes: 512 * 1024 * 1024,
+  maxConcurrentStreams: 256,
+  streamMaxInFlight: 128,
 };
 
 /** The default as help shows it, from {@link DEFAULTS}; undefined where the doc says how it is computed. */

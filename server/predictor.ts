@@ -3,12 +3,15 @@
  * for the batcher, turn logits into sorted classes and the model-input point into a point on the original image.
  * The gRPC handlers call it; so could any other front end.
  */
-import pLimit, { type LimitFunction } from 'p-limit';
+import { AdmissionControl } from './admission/admission-control.js';
+import { DecodeSlots } from './admission/decode-slots.js';
 import { effectivePreprocessConcurrency, type ServerConfig } from './config.js';
-import { invalidArgument } from './errors.js';
+import { invalidArgument, ServiceError } from './errors.js';
+import type { LoadedVersion } from './model-repository/model-version.js';
+import { classifyDecodeFailure } from './resource-failure.js';
 import type { ModelConfig } from './model-repository/model-config.js';
 import { pointOutputName } from './model-repository/model-config.js';
-import type { ModelRepository } from './model-repository/repository.js';
+import type { ModelRepository, ResolvedModel } from './model-repository/repository.js';
 import { identityGeometry, mapPointToImage, type PreprocessGeometry } from './preprocess/geometry.js';
 import { preprocessImage } from './preprocess/image-preprocessor.js';
 import { readTensorInput } from './preprocess/tensor-input.js';
@@ -19,6 +22,7 @@ import type {
   Point,
   PredictRequest,
   PredictResponse,
+  Tensor,
 } from '../proto/generated/luab/v1/inference.js';
 
 export const DEFAULT_TOP_K = 5;
@@ -30,13 +34,30 @@ export interface CallContext {
 }
 
 export class Predictor {
-  private readonly preprocessLimit: LimitFunction;
+  /** Image decodes at once; waiting requests leave when they are cancelled or their deadline passes. */
+  readonly decodeSlots: DecodeSlots;
+  readonly admission: AdmissionControl;
+  /** Aborted at shutdown: whatever still waits (for a decode slot, say) is answered with its reason. */
+  private readonly shutdown = new AbortController();
 
   constructor(
     private readonly repository: ModelRepository,
     private readonly config: ServerConfig,
   ) {
-    this.preprocessLimit = pLimit(effectivePreprocessConcurrency(config));
+    this.decodeSlots = new DecodeSlots(effectivePreprocessConcurrency(config));
+    this.admission = new AdmissionControl(config.maxRequestMemoryBytes);
+  }
+
+  /** Answers every request still waiting in the predictor (not yet queued for the model) with `reason`. */
+  cancelAll(reason: ServiceError): void {
+    this.shutdown.abort(reason);
+  }
+
+  /** The most requests a model version may have admitted: --max-admitted-per-model, or what it can hold. */
+  admittedLimit(loaded: LoadedVersion): number {
+    if (this.config.maxAdmittedPerModel > 0) return this.config.maxAdmittedPerModel;
+    const { maxQueueSize, maxBatchSize } = loaded.batching;
+    return maxQueueSize + loaded.runtime.concurrency * maxBatchSize + this.decodeSlots.size;
   }
 
   async predict(request: PredictRequest, context: CallContext): Promise<PredictResponse> {
@@ -47,7 +68,30 @@ export class Predictor {
     if (request.topK > classCount) {
       throw invalidArgument('top_k', `${request.topK} is more than the model's ${classCount} classes`);
     }
+    this.shutdown.signal.throwIfAborted();
+    const input = request.input;
+    const bytes =
+      input?.$case === 'image' ? input.value.length : input?.$case === 'tensor' ? tensorBytes(input.value) : 0;
+    // Before any decode: past a limit the request costs nothing but this answer.
+    const admission = this.admission.admit(entry.name, bytes, this.admittedLimit(loaded));
+    try {
+      return await this.run(request, context, entry, loaded, started);
+    } finally {
+      admission.release();
+    }
+  }
+
+  private async run(
+    request: PredictRequest,
+    context: CallContext,
+    entry: ResolvedModel['entry'],
+    loaded: LoadedVersion,
+    started: number,
+  ): Promise<PredictResponse> {
+    const config = entry.config;
+    const classCount = config.labels.length;
     const k = request.topK === 0 ? Math.min(DEFAULT_TOP_K, classCount) : request.topK;
+    const signal = AbortSignal.any([context.signal, this.shutdown.signal]);
 
     let tensor: Float32Array;
     let geometry: PreprocessGeometry;
@@ -55,12 +99,20 @@ export class Predictor {
     let orientation = 0;
     const input = request.input;
     if (input?.$case === 'image') {
-      const image = await this.preprocessLimit(() => {
-        // Skip the decode when the client left while this request waited for a preprocessing slot.
-        context.signal.throwIfAborted();
-        return preprocessImage(input.value, loaded.preprocess, this.config.maxImagePixels);
-      });
-      ({ tensor, geometry, format, orientation } = image);
+      const release = await this.decodeSlots.acquire(signal, context.deadline);
+      try {
+        ({ tensor, geometry, format, orientation } = await preprocessImage(
+          input.value,
+          loaded.preprocess,
+          this.config.maxImagePixels,
+        ));
+      } catch (error) {
+        throw classifyDecodeFailure(error);
+      } finally {
+        release();
+      }
+      // The client may have left (or the server begun to stop) during the decode: no inference for it then.
+      signal.throwIfAborted();
     } else if (input?.$case === 'tensor') {
       tensor = readTensorInput(input.value, config.input.height, config.input.width);
       geometry = identityGeometry(config.input.width, config.input.height);
@@ -70,7 +122,7 @@ export class Predictor {
     }
     const preprocessed = performance.now();
 
-    const result = await loaded.batcher.submit(tensor, { deadline: context.deadline, signal: context.signal });
+    const result = await loaded.batcher.submit(tensor, { deadline: context.deadline, signal });
     const postStarted = performance.now();
     const { classes, point, classPoints } = postprocess(config, result.outputs, k, geometry);
     const finished = performance.now();
@@ -93,6 +145,9 @@ export class Predictor {
     };
   }
 }
+
+/** What a tensor input holds in memory: its raw bytes, or its float values as decoded doubles. */
+const tensorBytes = (tensor: Tensor) => tensor.rawData.length + tensor.floatData.length * 8;
 
 function toPoint(u: number, v: number, geometry: PreprocessGeometry): Point {
   const mapped = mapPointToImage(u, v, geometry);

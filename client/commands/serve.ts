@@ -36,12 +36,27 @@ export function createServeCommand(): Command {
     const log = createLogger(config.logLevel);
     try {
       const server = await startServer(config, log);
+      // First signal: drain, then finish in-flight work within the grace period. Second: cancel what is left.
+      // Either way the process exits 0 once the sessions are released (after their runs have returned).
+      let signals = 0;
       const stop = (signal: string) => {
-        log.info({ signal }, 'shutting down');
-        void server.close().then(() => process.exit(0));
+        signals += 1;
+        if (signals > 1) {
+          log.warn({ signal }, 'second signal: cancelling the requests still in flight');
+          server.cancel();
+          return;
+        }
+        log.info({ signal, drainMs: config.drainMs, graceMs: config.shutdownGraceMs }, 'shutting down');
+        server.shutdown().then(
+          () => process.exit(0),
+          (error: unknown) => {
+            log.error({ err: error }, 'shutdown failed');
+            process.exit(1);
+          },
+        );
       };
-      process.once('SIGINT', () => stop('SIGINT'));
-      process.once('SIGTERM', () => stop('SIGTERM'));
+      process.on('SIGINT', () => stop('SIGINT'));
+      process.on('SIGTERM', () => stop('SIGTERM'));
     } catch (error) {
       if (error instanceof ConfigError) {
         console.error(`luab serve: ${error.message}`);

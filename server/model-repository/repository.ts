@@ -3,9 +3,11 @@
  * Every model and version is loaded at start; one that fails is recorded with its error and the others serve.
  * A request names a model (empty: the default) and a version (0: the highest ready one).
  */
+import { EventEmitter } from 'node:events';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
+import type { CloseOptions } from '../runtime/model-runtime.js';
 import { ConfigError, formatDevice, type ServerConfig } from '../config.js';
 import { notFound, unavailable } from '../errors.js';
 import { readModelConfig, type ModelConfig } from './model-config.js';
@@ -33,13 +35,28 @@ export interface ResolvedModel {
   loaded: LoadedVersion;
 }
 
+/** A ready version whose runtime has not failed since it loaded. */
+const serves = (v: VersionState): v is VersionState & { state: 'ready' } =>
+  v.state === 'ready' && v.loaded.runtime.failure === undefined;
+
 export class ModelRepository {
   private constructor(
     readonly dir: string,
     private readonly models: Map<string, ModelEntry>,
     readonly defaultModel: string | undefined,
     private readonly log: Logger,
+    private readonly events: EventEmitter,
   ) {}
+
+  /** Calls `listener` whenever a model's readiness may have changed (a runtime failed for good). */
+  onReadinessChange(listener: () => void): void {
+    this.events.on('readiness', listener);
+  }
+
+  /** Whether the model (by name) has a version that can serve now. */
+  isReady(name: string): boolean {
+    return this.models.get(name)?.versions.some(serves) ?? false;
+  }
 
   static async load(server: ServerConfig, log: Logger): Promise<ModelRepository> {
     const dir = resolve(server.modelsDir);
@@ -51,8 +68,10 @@ export class ModelRepository {
       .filter((n) => MODEL_NAME.test(n) && statSync(join(dir, n)).isDirectory())
       .sort();
     const devices = new DeviceResolver(server.device, log);
+    const events = new EventEmitter();
+    const notify = () => events.emit('readiness');
     for (const name of names) {
-      const entry = await loadModel(name, join(dir, name), server, devices, log.child({ model: name }));
+      const entry = await loadModel(name, join(dir, name), server, devices, log.child({ model: name }), notify);
       models.set(name, entry);
     }
     const ready = [...models.values()].filter((m) => m.versions.some((v) => v.state === 'ready'));
@@ -68,7 +87,7 @@ export class ModelRepository {
       { dir, models: names.length, ready: ready.map((m) => m.name), defaultModel, device: formatDevice(server.device) },
       'model repository loaded',
     );
-    return new ModelRepository(dir, models, defaultModel, log);
+    return new ModelRepository(dir, models, defaultModel, log, events);
   }
 
   list(): ModelEntry[] {
@@ -76,7 +95,7 @@ export class ModelRepository {
   }
 
   get readyCount(): number {
-    return this.list().filter((m) => m.versions.some((v) => v.state === 'ready')).length;
+    return this.list().filter((m) => m.versions.some(serves)).length;
   }
 
   /** Finds the model version a request names, or throws NOT_FOUND / UNAVAILABLE naming the field. */
@@ -93,9 +112,9 @@ export class ModelRepository {
     if (entry.error || !entry.config) throw unavailable(`model: "${modelName}" failed to load: ${entry.error}`);
     let state: VersionState | undefined;
     if (version === 0) {
-      state = [...entry.versions].reverse().find((v) => v.state === 'ready');
+      state = [...entry.versions].reverse().find(serves);
       if (!state) {
-        const why = entry.versions.map((v) => (v.state === 'failed' ? `${v.version}: ${v.error}` : '')).join('; ');
+        const why = entry.versions.map((v) => `${v.version}: ${versionError(v)}`).join('; ');
         throw unavailable(`model: "${modelName}" has no version ready (${why})`);
       }
     } else {
@@ -108,19 +127,46 @@ export class ModelRepository {
     if (state.state === 'failed') {
       throw unavailable(`version: model "${modelName}" version ${version} failed to load: ${state.error}`);
     }
+    const failure = state.loaded.runtime.failure;
+    if (failure !== undefined) {
+      throw unavailable(`version: model "${modelName}" version ${version} is not ready: ${failure}`);
+    }
     return { entry: entry as ModelEntry & { config: ModelConfig }, loaded: state.loaded };
   }
 
-  async close(reason: Error): Promise<void> {
+  /**
+   * Rejects what is queued with `reason`, then closes the runtimes: each waits for its running batches (answering
+   * their callers with `options.cancelRunning` at once if given) before it releases its sessions.
+   */
+  async close(reason: Error, options: CloseOptions = {}): Promise<void> {
+    const closing: Promise<void>[] = [];
     for (const entry of this.models.values()) {
       for (const v of entry.versions) {
         if (v.state !== 'ready') continue;
         v.loaded.batcher.close(reason);
-        await v.loaded.runtime.close();
+        closing.push(v.loaded.runtime.close(options));
       }
     }
+    await Promise.all(closing);
     this.log.debug('model repository closed');
   }
+
+  /** Answers every request still queued or running with `reason` now (the runs themselves finish on their own). */
+  cancelAll(reason: Error): void {
+    for (const entry of this.models.values()) {
+      for (const v of entry.versions) {
+        if (v.state !== 'ready') continue;
+        v.loaded.batcher.close(reason);
+        void v.loaded.runtime.close({ cancelRunning: reason });
+      }
+    }
+  }
+}
+
+/** Why a version cannot serve ('' when it can). */
+export function versionError(v: VersionState): string {
+  if (v.state === 'failed') return v.error;
+  return v.loaded.runtime.failure ?? '';
 }
 
 async function loadModel(
@@ -129,6 +175,7 @@ async function loadModel(
   server: ServerConfig,
   devices: DeviceResolver,
   log: Logger,
+  notify: () => void,
 ): Promise<ModelEntry> {
   const entry: ModelEntry = { name, dir, versions: [] };
   try {
@@ -156,7 +203,11 @@ async function loadModel(
     }
     const started = performance.now();
     try {
-      const loaded = await loadVersion(name, dir, version, entry.config, server, devices.current, log);
+      const onFailure = (reason: string) => {
+        log.error({ version }, `model "${name}" version ${version} is not ready any more: ${reason}`);
+        notify();
+      };
+      const loaded = await loadVersion(name, dir, version, entry.config, server, devices.current, log, onFailure);
       devices.observe(loaded.cudaFallbackReason);
       entry.versions.push({ version, state: 'ready', loaded });
       log.info(
