@@ -15,6 +15,7 @@ import type { ModelRepository, ResolvedModel } from './model-repository/reposito
 import { identityGeometry, mapPointToImage, type PreprocessGeometry } from './preprocess/geometry.js';
 import { preprocessImage } from './preprocess/image-preprocessor.js';
 import { readTensorInput } from './preprocess/tensor-input.js';
+import { checkedModelPoint } from './postprocess/points.js';
 import { sigmoid, softmax, topK } from './postprocess/scores.js';
 import type {
   ClassPoint,
@@ -149,8 +150,11 @@ export class Predictor {
 /** What a tensor input holds in memory: its raw bytes, or its float values as decoded doubles. */
 const tensorBytes = (tensor: Tensor) => tensor.rawData.length + tensor.floatData.length * 8;
 
-function toPoint(u: number, v: number, geometry: PreprocessGeometry): Point {
-  const mapped = mapPointToImage(u, v, geometry);
+/** The point on the original image, or undefined when the model's point is not finite (see postprocess/points). */
+function toPoint(u: number, v: number, geometry: PreprocessGeometry): Point | undefined {
+  const checked = checkedModelPoint(u, v);
+  if (!checked) return undefined;
+  const mapped = mapPointToImage(checked.u, checked.v, geometry);
   return { x: mapped.x, y: mapped.y, xPx: mapped.xPx, yPx: mapped.yPx };
 }
 

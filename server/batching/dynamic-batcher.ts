@@ -32,6 +32,19 @@ export interface ItemResult {
   inferenceMs: number;
 }
 
+/** Time and timers, injectable so tests can drive the batching delay without real waiting. */
+export interface BatcherClock {
+  now(): number;
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+const REAL_CLOCK: BatcherClock = {
+  now: () => performance.now(),
+  setTimeout: (callback, ms) => setTimeout(callback, ms),
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
+
 interface QueuedItem {
   input: Float32Array;
   enqueuedAt: number;
@@ -55,7 +68,7 @@ export interface BatcherStats {
 export class DynamicBatcher {
   private readonly queue: QueuedItem[] = [];
   private inFlight = 0;
-  private timer?: NodeJS.Timeout;
+  private timer?: unknown;
   private readonly counters = { inferences: 0, executions: 0, deadline: 0, cancelled: 0, queueFull: 0 };
 
   constructor(
@@ -66,6 +79,7 @@ export class DynamicBatcher {
     private readonly options: BatchingOptions,
     /** Names the queue in error messages, e.g. `model "x" version 2`. */
     private readonly label: string,
+    private readonly clock: BatcherClock = REAL_CLOCK,
   ) {}
 
   get itemSize(): number {
@@ -89,7 +103,7 @@ export class DynamicBatcher {
     return new Promise<ItemResult>((resolve, reject) => {
       const item: QueuedItem = {
         input,
-        enqueuedAt: performance.now(),
+        enqueuedAt: this.clock.now(),
         deadline: options.deadline ?? Infinity,
         signal: options.signal,
         resolve,
@@ -125,7 +139,7 @@ export class DynamicBatcher {
 
   /** Rejects everything still queued (server shutdown or model unload). */
   close(reason: Error): void {
-    clearTimeout(this.timer);
+    this.clock.clearTimeout(this.timer);
     for (const item of this.queue.splice(0)) this.settle(item, () => item.reject(reason));
   }
 
@@ -149,17 +163,17 @@ export class DynamicBatcher {
     while (this.inFlight < this.runtime.concurrency && this.queue.length > 0) {
       this.dropExpired();
       if (this.queue.length === 0) break;
-      const waited = performance.now() - this.queue[0].enqueuedAt;
+      const waited = this.clock.now() - this.queue[0].enqueuedAt;
       if (this.queue.length < this.options.maxBatchSize && waited < this.options.maxQueueDelayMs) {
         if (!this.timer) {
-          this.timer = setTimeout(() => {
+          this.timer = this.clock.setTimeout(() => {
             this.timer = undefined;
             this.pump();
           }, this.options.maxQueueDelayMs - waited);
         }
         break;
       }
-      clearTimeout(this.timer);
+      this.clock.clearTimeout(this.timer);
       this.timer = undefined;
       void this.dispatch(this.queue.splice(0, this.options.maxBatchSize));
     }
@@ -168,7 +182,7 @@ export class DynamicBatcher {
   private async dispatch(batch: QueuedItem[]): Promise<void> {
     this.inFlight += 1;
     const size = this.itemSize;
-    const dispatchedAt = performance.now();
+    const dispatchedAt = this.clock.now();
     try {
       // The zero padding rows of a fixed-size batch are run and their outputs dropped.
       const runSize = Math.max(batch.length, this.options.fixedBatchSize ?? 0);
