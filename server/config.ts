@@ -5,6 +5,7 @@
  * and the variable.
  */
 import { availableParallelism } from 'node:os';
+import { decodeConcurrencyFor } from './runtime/thread-budget.js';
 
 export type DeviceSpec = { kind: 'auto' } | { kind: 'cpu' } | { kind: 'cuda'; deviceId: number };
 
@@ -144,7 +145,7 @@ export const SERVER_OPTIONS: OptionSpec[] = [
     key: 'intraOpThreads',
     flag: '--intra-op-threads <n>',
     env: 'LUAB_INTRA_OP_THREADS',
-    doc: 'onnxruntime threads per worker (0: cores / workers)',
+    doc: 'onnxruntime threads per worker (0: the cores the decoders leave, divided over all loaded sessions)',
     parse: integer(0, 256),
   },
   {
@@ -186,7 +187,7 @@ export const SERVER_OPTIONS: OptionSpec[] = [
     key: 'preprocessConcurrency',
     flag: '--preprocess-concurrency <n>',
     env: 'LUAB_PREPROCESS_CONCURRENCY',
-    doc: 'images decoded at once (0: 2 x cores)',
+    doc: 'images decoded at once (0: half the cores, at least 1; sets UV_THREADPOOL_SIZE)',
     parse: integer(0, 1024),
   },
   {
@@ -297,6 +298,7 @@ export function effectiveIntraOpThreads(config: ServerConfig, workers: number): 
   return Math.max(1, Math.floor(availableParallelism() / workers));
 }
 
+/** Images decoded at once: the setting, or the thread budget's share (runtime/thread-budget.ts). */
 export function effectivePreprocessConcurrency(config: ServerConfig): number {
-  return config.preprocessConcurrency > 0 ? config.preprocessConcurrency : 2 * availableParallelism();
+  return decodeConcurrencyFor(config.preprocessConcurrency);
 }

@@ -9,6 +9,7 @@ import {
 } from '../../server/config.js';
 import { startServer } from '../../server/grpc/grpc-server.js';
 import { createLogger } from '../../server/logging.js';
+import { decodeSettingFromArgv, describeThreadBudget } from '../../server/runtime/thread-budget.js';
 
 export function createServeCommand(): Command {
   const command = new Command('serve').description('serve the models of a model repository over gRPC');
@@ -20,6 +21,7 @@ export function createServeCommand(): Command {
     keyOfAttribute.set(option.attributeName(), spec.key);
     command.addOption(option);
   }
+  command.addHelpText('after', () => `\n${describeThreadBudget(decodeSettingFromArgv(process.argv, process.env))}`);
   command.action(async (options: Record<string, string>) => {
     const flags: Partial<Record<keyof ServerConfig, string>> = {};
     for (const [attribute, value] of Object.entries(options)) {

@@ -8,7 +8,8 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { CloseOptions } from '../runtime/model-runtime.js';
-import { ConfigError, formatDevice, type ServerConfig } from '../config.js';
+import { ConfigError, effectivePreprocessConcurrency, formatDevice, type ServerConfig } from '../config.js';
+import { intraOpThreadsFor } from '../runtime/thread-budget.js';
 import { notFound, unavailable } from '../errors.js';
 import { readModelConfig, type ModelConfig } from './model-config.js';
 import { loadVersion, type LoadedVersion } from './model-version.js';
@@ -67,6 +68,7 @@ export class ModelRepository {
     const names = readdirSync(dir)
       .filter((n) => MODEL_NAME.test(n) && statSync(join(dir, n)).isDirectory())
       .sort();
+    server = withThreadBudget(server, dir, names, log);
     const devices = new DeviceResolver(server.device, log);
     const events = new EventEmitter();
     const notify = () => events.emit('readiness');
@@ -161,6 +163,34 @@ export class ModelRepository {
       }
     }
   }
+}
+
+/**
+ * Divides the inference threads over every session the repository will load (versions x workers), when the user
+ * left --intra-op-threads at 0: counted before loading, so the first version does not take all the cores.
+ */
+function withThreadBudget(server: ServerConfig, dir: string, names: string[], log: Logger): ServerConfig {
+  if (server.intraOpThreads > 0) return server;
+  let sessions = 0;
+  for (const name of names) {
+    let workers = server.workers ?? 1;
+    try {
+      workers = server.workers ?? readModelConfig(join(dir, name, 'config.json')).serving?.workers ?? 1;
+    } catch {
+      continue; // the model will fail to load and be reported then
+    }
+    const versions = readdirSync(join(dir, name)).filter(
+      (v) => VERSION_NAME.test(v) && existsSync(join(dir, name, v, 'model.onnx')),
+    );
+    sessions += versions.length * workers;
+  }
+  const decode = effectivePreprocessConcurrency(server);
+  const intraOpThreads = intraOpThreadsFor(sessions, decode);
+  log.info(
+    { sessions, intraOpThreads, decodeConcurrency: decode, uvThreadpoolSize: process.env.UV_THREADPOOL_SIZE ?? '4' },
+    'thread budget',
+  );
+  return { ...server, intraOpThreads };
 }
 
 /** Why a version cannot serve ('' when it can). */
