@@ -38,6 +38,8 @@ export interface ServerConfig {
   maxConcurrentStreams: number;
   /** Items of one PredictStream worked on at once; past it the stream is paused (backpressure). */
   streamMaxInFlight: number;
+  /** How often the model repository is checked for new, replaced or removed versions; 0: never (load at start). */
+  pollMs: number;
 }
 
 export class ConfigError extends Error {
@@ -243,6 +245,13 @@ export const SERVER_OPTIONS: OptionSpec[] = [
     doc: 'items of one PredictStream worked on at once before the stream is paused',
     parse: integer(1, 100_000),
   },
+  {
+    key: 'pollMs',
+    flag: '--poll-ms <ms>',
+    env: 'LUAB_POLL_MS',
+    doc: 'check the model repository this often and reload what changed, without downtime (0: never)',
+    parse: integer(0, 86_400_000),
+  },
 ];
 
 export const DEFAULTS: ServerConfig = {
@@ -261,6 +270,7 @@ export const DEFAULTS: ServerConfig = {
   maxRequestMemoryBytes: 512 * 1024 * 1024,
   maxConcurrentStreams: 256,
   streamMaxInFlight: 128,
+  pollMs: 0,
 };
 
 /** The default as help shows it, from {@link DEFAULTS}; undefined where the doc says how it is computed. */

@@ -75,9 +75,12 @@ export class Predictor {
       input?.$case === 'image' ? input.value.length : input?.$case === 'tensor' ? tensorBytes(input.value) : 0;
     // Before any decode: past a limit the request costs nothing but this answer.
     const admission = this.admission.admit(entry.name, bytes, this.admittedLimit(loaded));
+    // Taken in the same tick as resolve(): a reload cannot release this version until the request is answered.
+    const lease = loaded.leases.acquire();
     try {
       return await this.run(request, context, entry, loaded, started);
     } finally {
+      lease();
       admission.release();
     }
   }

@@ -107,6 +107,7 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
     throw new ConfigError(`cannot listen on ${address}: ${(error as Error).message}`);
   }
   log.info({ address: `${config.host}:${port}`, device: formatDevice(config.device) }, 'luab server listening');
+  repository.startPolling(config.pollMs);
 
   // A second signal (or the end of the grace period) resolves this: stop waiting, cancel what is left.
   let cancelNow!: () => void;
@@ -121,6 +122,7 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
   const close = (graceMs = config.shutdownGraceMs) =>
     (closing ??= (async () => {
       beginStopping();
+      repository.stopPolling();
       await new Promise<void>((resolve) => {
         let forced = false;
         const force = (why: string) => {

@@ -21,7 +21,8 @@ export function toModelInfo(entry: ModelEntry): ModelInfo {
         : { version: v.version, state: ModelVersion_State.STATE_FAILED, error: versionError(v), device: deviceOf(v) },
     ),
     latestVersion: ready.length > 0 ? ready[ready.length - 1].version : 0,
-    error: entry.error ?? '',
+    error:
+      entry.error ?? (entry.reloadError ? `reload failed, the loaded versions keep serving: ${entry.reloadError}` : ''),
     provenanceJson: config?.provenance ? JSON.stringify(config.provenance) : '',
   };
 }

@@ -16,8 +16,35 @@ import sharp from 'sharp';
 import type { ModelConfig } from './model-config.js';
 import { checkModelIo, checkOutputShapes, fixedBatchSize } from './model-io-check.js';
 
+/**
+ * Counts the requests that resolved a version and are not answered yet, so a version retired by a reload is
+ * released only after the last of them (a request may resolve a version, then decode for a while, then queue).
+ */
+export class VersionLeases {
+  private active = 0;
+  private waiters: (() => void)[] = [];
+
+  acquire(): () => void {
+    this.active += 1;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.active -= 1;
+      if (this.active === 0) for (const wake of this.waiters.splice(0)) wake();
+    };
+  }
+
+  /** Resolves when no request holds the version. */
+  idle(): Promise<void> {
+    return this.active === 0 ? Promise.resolve() : new Promise((resolve) => this.waiters.push(resolve));
+  }
+}
+
 export interface LoadedVersion {
   version: number;
+  /** Requests in flight on this version (see {@link VersionLeases}). */
+  leases: VersionLeases;
   runtime: ModelRuntime;
   batcher: DynamicBatcher;
   batching: BatchingOptions;
@@ -101,6 +128,7 @@ export async function loadVersion(
     const batcher = new DynamicBatcher(runtime, config.input.name, itemDims, batching, label);
     return {
       version,
+      leases: new VersionLeases(),
       runtime,
       batcher,
       batching,
