@@ -55,8 +55,9 @@ async function closedLoop(
   concurrency: number,
   until: (done: number, elapsedMs: number) => boolean,
   onDone?: (done: number) => void,
-): Promise<{ latencies: number[]; done: number; seconds: number; failures: number }> {
+): Promise<{ latencies: number[]; done: number; seconds: number; failures: number; why: string[] }> {
   const latencies: number[] = [];
+  const why: string[] = [];
   let done = 0;
   let failures = 0;
   const started = performance.now();
@@ -67,15 +68,16 @@ async function closedLoop(
         try {
           await clients[worker % clients.length].predict(input);
           latencies.push(performance.now() - sent);
-        } catch {
+        } catch (error) {
           failures += 1;
+          if (why.length < 5) why.push(String((error as Error).message));
         }
         done += 1;
         onDone?.(done);
       }
     }),
   );
-  return { latencies, done, seconds: (performance.now() - started) / 1000, failures };
+  return { latencies, done, seconds: (performance.now() - started) / 1000, failures, why };
 }
 
 async function overload(server: ServerProcess, clients: LuabClient[], input: PredictInput): Promise<void> {
@@ -180,7 +182,8 @@ async function storm(server: ServerProcess, clients: LuabClient[], input: Predic
   console.log(`over in ${stormSeconds.toFixed(1)} s: ${JSON.stringify(Object.fromEntries(outcomes))}`);
   console.log(
     `200 requests before: p50 ${ms(sortedOf(before.latencies), 50)} ms; after: p50 ` +
-      `${ms(sortedOf(after.latencies), 50)} ms, ${after.failures} failed; server RSS ${rssMiB(server.pid).toFixed(0)} MiB`,
+      `${ms(sortedOf(after.latencies), 50)} ms, ${after.failures} failed ${JSON.stringify(after.why)}; ` +
+      `server RSS ${rssMiB(server.pid).toFixed(0)} MiB`,
   );
 }
 

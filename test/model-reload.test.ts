@@ -13,6 +13,8 @@ import { ModelVersion_State } from '../proto/generated/luab/v1/inference.js';
 import { discImage } from './helpers/images.js';
 import { GOOD_MODELS } from './helpers/paths.js';
 import { startTestServer, type TestServer } from './helpers/test-server.js';
+import { healthCheck } from './helpers/raw-clients.js';
+import { modelHealthName } from '../server/grpc/grpc-server.js';
 
 const SOURCE = join(GOOD_MODELS, 'centroid', '1', 'model.onnx');
 
@@ -130,6 +132,7 @@ describe('model reload without downtime', function () {
       t.client.predict({ image, model: 'm' }),
       (e: LuabError) => e.code === status.NOT_FOUND && /no model named "m"/.test(e.details),
     );
+    assert.equal(await healthCheck(t.address, modelHealthName('m')), 'NOT_SERVING');
     cpSync(moved, join(dir, 'm'), { recursive: true });
     rmSync(moved, { recursive: true });
     await t.server.repository.reload('m');

@@ -78,11 +78,14 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
     createInferenceService(predictor, repository, log.child({ module: 'grpc' }), config.streamMaxInFlight),
   );
   let stopping = false;
+  // Every model ever served keeps its health name: one unloaded by a reload reads NOT_SERVING, not its last state.
+  const knownModels = new Set<string>();
   const healthStatuses = () => {
     const serving = !stopping && repository.readyCount > 0 ? 'SERVING' : 'NOT_SERVING';
     const statuses: Record<string, 'SERVING' | 'NOT_SERVING'> = { '': serving, [INFERENCE_SERVICE_NAME]: serving };
-    for (const model of repository.list()) {
-      statuses[modelHealthName(model.name)] = !stopping && repository.isReady(model.name) ? 'SERVING' : 'NOT_SERVING';
+    for (const model of repository.list()) knownModels.add(model.name);
+    for (const name of knownModels) {
+      statuses[modelHealthName(name)] = !stopping && repository.isReady(name) ? 'SERVING' : 'NOT_SERVING';
     }
     return statuses;
   };
