@@ -5,6 +5,7 @@
  * and the variable.
  */
 import { availableParallelism } from 'node:os';
+import { decodeConcurrencyFor } from './runtime/thread-budget.js';
 
 export type DeviceSpec = { kind: 'auto' } | { kind: 'cpu' } | { kind: 'cuda'; deviceId: number };
 
@@ -37,6 +38,18 @@ export interface ServerConfig {
   authTokenFile?: string;
   /** Also serve luab.v1.Evaluation, its jobs kept in this folder (eval/service/). */
   evalDir?: string;
+  /** On SIGTERM/SIGINT, how long health says NOT_SERVING while requests are still served (load balancers notice). */
+  drainMs: number;
+  /** Requests one model may have admitted (decoding, queued, running); 0: its queue + batches in flight + decoders. */
+  maxAdmittedPerModel: number;
+  /** Server-wide budget for the bytes of admitted requests. */
+  maxRequestMemoryBytes: number;
+  /** HTTP/2 streams (calls) at once on one client connection. */
+  maxConcurrentStreams: number;
+  /** Items of one PredictStream worked on at once; past it the stream is paused (backpressure). */
+  streamMaxInFlight: number;
+  /** How often the model repository is checked for new, replaced or removed versions; 0: never (load at start). */
+  pollMs: number;
 }
 
 export class ConfigError extends Error {
@@ -144,7 +157,7 @@ export const SERVER_OPTIONS: OptionSpec[] = [
     key: 'intraOpThreads',
     flag: '--intra-op-threads <n>',
     env: 'LUAB_INTRA_OP_THREADS',
-    doc: 'onnxruntime threads per worker (0: cores / workers)',
+    doc: 'onnxruntime threads per worker (0: the cores the decoders leave, divided over all loaded sessions)',
     parse: integer(0, 256),
   },
   {
@@ -186,7 +199,7 @@ export const SERVER_OPTIONS: OptionSpec[] = [
     key: 'preprocessConcurrency',
     flag: '--preprocess-concurrency <n>',
     env: 'LUAB_PREPROCESS_CONCURRENCY',
-    doc: 'images decoded at once (0: 2 x cores)',
+    doc: 'images decoded at once (0: half the cores, at least 1; sets UV_THREADPOOL_SIZE)',
     parse: integer(0, 1024),
   },
   {
@@ -242,6 +255,48 @@ export const SERVER_OPTIONS: OptionSpec[] = [
     doc: 'also serve luab.v1.Evaluation on this port, keeping its jobs in this folder (resumed at start)',
     parse: text,
   },
+  {
+    key: 'drainMs',
+    flag: '--drain-ms <ms>',
+    env: 'LUAB_DRAIN_MS',
+    doc: 'on SIGTERM/SIGINT, how long health says NOT_SERVING while new requests are still served',
+    parse: integer(0, 3_600_000),
+  },
+  {
+    key: 'maxAdmittedPerModel',
+    flag: '--max-admitted-per-model <n>',
+    env: 'LUAB_MAX_ADMITTED_PER_MODEL',
+    doc: 'requests per model decoding, queued or running before RESOURCE_EXHAUSTED (0: queue + batches + decoders)',
+    parse: integer(0, 10_000_000),
+  },
+  {
+    key: 'maxRequestMemoryBytes',
+    flag: '--max-request-memory-bytes <n>',
+    env: 'LUAB_MAX_REQUEST_MEMORY_BYTES',
+    doc: 'bytes of all admitted requests together before RESOURCE_EXHAUSTED',
+    parse: integer(1024, Number.MAX_SAFE_INTEGER),
+  },
+  {
+    key: 'maxConcurrentStreams',
+    flag: '--max-concurrent-streams <n>',
+    env: 'LUAB_MAX_CONCURRENT_STREAMS',
+    doc: 'calls at once on one client connection (grpc.max_concurrent_streams)',
+    parse: integer(1, 1_000_000),
+  },
+  {
+    key: 'streamMaxInFlight',
+    flag: '--stream-max-in-flight <n>',
+    env: 'LUAB_STREAM_MAX_IN_FLIGHT',
+    doc: 'items of one PredictStream worked on at once before the stream is paused',
+    parse: integer(1, 100_000),
+  },
+  {
+    key: 'pollMs',
+    flag: '--poll-ms <ms>',
+    env: 'LUAB_POLL_MS',
+    doc: 'check the model repository this often and reload what changed, without downtime (0: never)',
+    parse: integer(0, 86_400_000),
+  },
 ];
 
 export const DEFAULTS: ServerConfig = {
@@ -255,6 +310,12 @@ export const DEFAULTS: ServerConfig = {
   preprocessConcurrency: 0,
   logLevel: 'info',
   shutdownGraceMs: 10_000,
+  drainMs: 5_000,
+  maxAdmittedPerModel: 0,
+  maxRequestMemoryBytes: 512 * 1024 * 1024,
+  maxConcurrentStreams: 256,
+  streamMaxInFlight: 128,
+  pollMs: 0,
 };
 
 /** The default as help shows it, from {@link DEFAULTS}; undefined where the doc says how it is computed. */
@@ -292,6 +353,7 @@ export function effectiveIntraOpThreads(config: ServerConfig, workers: number): 
   return Math.max(1, Math.floor(availableParallelism() / workers));
 }
 
+/** Images decoded at once: the setting, or the thread budget's share (runtime/thread-budget.ts). */
 export function effectivePreprocessConcurrency(config: ServerConfig): number {
-  return config.preprocessConcurrency > 0 ? config.preprocessConcurrency : 2 * availableParallelism();
+  return decodeConcurrencyFor(config.preprocessConcurrency);
 }

@@ -3,15 +3,19 @@
  * for the batcher, turn logits into sorted classes and the model-input point into a point on the original image.
  * The gRPC handlers call it; so could any other front end.
  */
-import pLimit, { type LimitFunction } from 'p-limit';
+import { AdmissionControl } from './admission/admission-control.js';
+import { DecodeSlots } from './admission/decode-slots.js';
 import { effectivePreprocessConcurrency, type ServerConfig } from './config.js';
-import { invalidArgument } from './errors.js';
+import { invalidArgument, ServiceError } from './errors.js';
+import type { LoadedVersion } from './model-repository/model-version.js';
+import { classifyDecodeFailure } from './resource-failure.js';
 import type { ModelConfig } from './model-repository/model-config.js';
 import { pointOutputName } from './model-repository/model-config.js';
-import type { ModelRepository } from './model-repository/repository.js';
+import type { ModelRepository, ResolvedModel } from './model-repository/repository.js';
 import { identityGeometry, mapPointToImage, type PreprocessGeometry } from './preprocess/geometry.js';
 import { preprocessImage } from './preprocess/image-preprocessor.js';
 import { readTensorInput } from './preprocess/tensor-input.js';
+import { checkedModelPoint } from './postprocess/points.js';
 import { sigmoid, softmax, topK } from './postprocess/scores.js';
 import {
   ResizePolicy,
@@ -20,6 +24,7 @@ import {
   type Point,
   type PredictRequest,
   type PredictResponse,
+  type Tensor,
 } from '../proto/generated/luab/v1/inference.js';
 
 export const DEFAULT_TOP_K = 5;
@@ -31,13 +36,30 @@ export interface CallContext {
 }
 
 export class Predictor {
-  private readonly preprocessLimit: LimitFunction;
+  /** Image decodes at once; waiting requests leave when they are cancelled or their deadline passes. */
+  readonly decodeSlots: DecodeSlots;
+  readonly admission: AdmissionControl;
+  /** Aborted at shutdown: whatever still waits (for a decode slot, say) is answered with its reason. */
+  private readonly shutdown = new AbortController();
 
   constructor(
     private readonly repository: ModelRepository,
     private readonly config: ServerConfig,
   ) {
-    this.preprocessLimit = pLimit(effectivePreprocessConcurrency(config));
+    this.decodeSlots = new DecodeSlots(effectivePreprocessConcurrency(config));
+    this.admission = new AdmissionControl(config.maxRequestMemoryBytes);
+  }
+
+  /** Answers every request still waiting in the predictor (not yet queued for the model) with `reason`. */
+  cancelAll(reason: ServiceError): void {
+    this.shutdown.abort(reason);
+  }
+
+  /** The most requests a model version may have admitted: --max-admitted-per-model, or what it can hold. */
+  admittedLimit(loaded: LoadedVersion): number {
+    if (this.config.maxAdmittedPerModel > 0) return this.config.maxAdmittedPerModel;
+    const { maxQueueSize, maxBatchSize } = loaded.batching;
+    return maxQueueSize + loaded.runtime.concurrency * maxBatchSize + this.decodeSlots.size;
   }
 
   async predict(request: PredictRequest, context: CallContext): Promise<PredictResponse> {
@@ -48,7 +70,33 @@ export class Predictor {
     if (request.topK > classCount) {
       throw invalidArgument('top_k', `${request.topK} is more than the model's ${classCount} classes`);
     }
+    this.shutdown.signal.throwIfAborted();
+    const input = request.input;
+    const bytes =
+      input?.$case === 'image' ? input.value.length : input?.$case === 'tensor' ? tensorBytes(input.value) : 0;
+    // Before any decode: past a limit the request costs nothing but this answer.
+    const admission = this.admission.admit(entry.name, bytes, this.admittedLimit(loaded));
+    // Taken in the same tick as resolve(): a reload cannot release this version until the request is answered.
+    const lease = loaded.leases.acquire();
+    try {
+      return await this.run(request, context, entry, loaded, started);
+    } finally {
+      lease();
+      admission.release();
+    }
+  }
+
+  private async run(
+    request: PredictRequest,
+    context: CallContext,
+    entry: ResolvedModel['entry'],
+    loaded: LoadedVersion,
+    started: number,
+  ): Promise<PredictResponse> {
+    const config = entry.config;
+    const classCount = config.labels.length;
     const k = request.topK === 0 ? Math.min(DEFAULT_TOP_K, classCount) : request.topK;
+    const signal = AbortSignal.any([context.signal, this.shutdown.signal]);
 
     let tensor: Float32Array;
     let geometry: PreprocessGeometry;
@@ -57,14 +105,23 @@ export class Predictor {
     let resized = false;
     const input = request.input;
     if (input?.$case === 'image') {
-      const image = await this.preprocessLimit(() => {
-        // Skip the decode when the client left while this request waited for a preprocessing slot.
-        context.signal.throwIfAborted();
+      const release = await this.decodeSlots.acquire(signal, context.deadline);
+      try {
         const policy =
           request.resizePolicy === ResizePolicy.RESIZE_POLICY_KEEP_AT_INPUT_SIZE ? 'keep-at-input-size' : 'model';
-        return preprocessImage(input.value, loaded.preprocess, this.config.maxImagePixels, policy);
-      });
-      ({ tensor, geometry, format, orientation, resized } = image);
+        ({ tensor, geometry, format, orientation, resized } = await preprocessImage(
+          input.value,
+          loaded.preprocess,
+          this.config.maxImagePixels,
+          policy,
+        ));
+      } catch (error) {
+        throw classifyDecodeFailure(error);
+      } finally {
+        release();
+      }
+      // The client may have left (or the server begun to stop) during the decode: no inference for it then.
+      signal.throwIfAborted();
     } else if (input?.$case === 'tensor') {
       tensor = readTensorInput(input.value, config.input.height, config.input.width);
       geometry = identityGeometry(config.input.width, config.input.height);
@@ -74,7 +131,7 @@ export class Predictor {
     }
     const preprocessed = performance.now();
 
-    const result = await loaded.batcher.submit(tensor, { deadline: context.deadline, signal: context.signal });
+    const result = await loaded.batcher.submit(tensor, { deadline: context.deadline, signal });
     const postStarted = performance.now();
     const { classes, point, classPoints } = postprocess(config, result.outputs, k, geometry);
     const finished = performance.now();
@@ -98,8 +155,14 @@ export class Predictor {
   }
 }
 
-function toPoint(u: number, v: number, geometry: PreprocessGeometry): Point {
-  const mapped = mapPointToImage(u, v, geometry);
+/** What a tensor input holds in memory: its raw bytes, or its float values as decoded doubles. */
+const tensorBytes = (tensor: Tensor) => tensor.rawData.length + tensor.floatData.length * 8;
+
+/** The point on the original image, or undefined when the model's point is not finite (see postprocess/points). */
+function toPoint(u: number, v: number, geometry: PreprocessGeometry): Point | undefined {
+  const checked = checkedModelPoint(u, v);
+  if (!checked) return undefined;
+  const mapped = mapPointToImage(checked.u, checked.v, geometry);
   return { x: mapped.x, y: mapped.y, xPx: mapped.xPx, yPx: mapped.yPx };
 }
 

@@ -1,7 +1,7 @@
 /** Dynamic batching semantics, against a scripted runtime whose runs finish when the test says so. */
 import assert from 'node:assert/strict';
 import { status } from '@grpc/grpc-js';
-import { DynamicBatcher, type BatchingOptions } from '../server/batching/dynamic-batcher.js';
+import { DynamicBatcher, type BatcherClock, type BatchingOptions } from '../server/batching/dynamic-batcher.js';
 import { ServiceError } from '../server/errors.js';
 import type { ModelRuntime, RunResult } from '../server/runtime/model-runtime.js';
 
@@ -14,20 +14,28 @@ class ScriptedRuntime implements ModelRuntime {
   private releases: (() => void)[] = [];
   constructor(readonly concurrency = 1) {}
 
+  private failures: ((error: Error) => void)[] = [];
   run(_name: string, input: Float32Array, dims: number[]): Promise<RunResult> {
     const n = dims[0];
     const itemSize = input.length / n;
     const firsts = Array.from({ length: n }, (_, i) => input[i * itemSize]);
     this.batches.push(firsts);
-    return new Promise((resolve) =>
+    return new Promise((resolve, reject) => {
       this.releases.push(() =>
         resolve({ outputs: { echo: { data: Float32Array.from(firsts), dims: [n, 1] } }, inferenceMs: 1 }),
-      ),
-    );
+      );
+      this.failures.push(reject);
+    });
   }
   /** Finishes the oldest running batch. */
   release(): void {
+    this.failures.shift();
     this.releases.shift()?.();
+  }
+  /** Fails the oldest running batch. */
+  fail(error: Error): void {
+    this.releases.shift();
+    this.failures.shift()?.(error);
   }
   get running(): number {
     return this.releases.length;
@@ -38,13 +46,37 @@ class ScriptedRuntime implements ModelRuntime {
 const item = (value: number) => Float32Array.of(value, 0);
 const tick = (ms = 0) => new Promise((r) => setTimeout(r, ms));
 
-function makeBatcher(runtime: ScriptedRuntime, options: Partial<BatchingOptions> = {}) {
+/** A clock that moves only when the test says: the batching delay is tested by event order, not by waiting. */
+class FakeClock implements BatcherClock {
+  private time = 0;
+  private timers: { at: number; callback: () => void }[] = [];
+  now = () => this.time;
+  setTimeout = (callback: () => void, ms: number) => {
+    const timer = { at: this.time + ms, callback };
+    this.timers.push(timer);
+    return timer;
+  };
+  clearTimeout = (handle: unknown) => {
+    this.timers = this.timers.filter((t) => t !== handle);
+  };
+  /** Moves time forward, firing the timers that fall due on the way. */
+  advance(ms: number): void {
+    this.time += ms;
+    for (const timer of this.timers.filter((t) => t.at <= this.time)) {
+      this.clearTimeout(timer);
+      timer.callback();
+    }
+  }
+}
+
+function makeBatcher(runtime: ScriptedRuntime, options: Partial<BatchingOptions> = {}, clock?: BatcherClock) {
   return new DynamicBatcher(
     runtime,
     'x',
     [2],
     { maxBatchSize: 4, maxQueueDelayMs: 0, maxQueueSize: 100, ...options },
     'model "t" version 1',
+    clock,
   );
 }
 
@@ -77,16 +109,29 @@ describe('DynamicBatcher', () => {
 
   it('waits up to maxQueueDelayMs for a fuller batch, and no longer', async () => {
     const runtime = new ScriptedRuntime();
-    const batcher = makeBatcher(runtime, { maxQueueDelayMs: 60 });
+    const clock = new FakeClock();
+    const batcher = makeBatcher(runtime, { maxQueueDelayMs: 60 }, clock);
     const first = batcher.submit(item(1));
-    await tick(10);
+    clock.advance(10);
     const second = batcher.submit(item(2));
-    await tick(10);
-    assert.equal(runtime.batches.length, 0, 'nothing sent before the delay');
-    await tick(70);
-    assert.deepEqual(runtime.batches, [[1, 2]]);
+    clock.advance(49);
+    assert.equal(runtime.batches.length, 0, 'nothing sent 59 ms after the oldest request arrived');
+    clock.advance(1);
+    assert.deepEqual(runtime.batches, [[1, 2]], 'sent when the oldest request has waited 60 ms, with both');
     runtime.release();
     await Promise.all([first, second]);
+  });
+
+  it('pads every batch of a fixed-batch model to its size and hands back only the real rows', async () => {
+    const runtime = new ScriptedRuntime();
+    const batcher = makeBatcher(runtime, { maxBatchSize: 4, fixedBatchSize: 4 });
+    const lone = batcher.submit(item(7));
+    await tick();
+    assert.deepEqual(runtime.batches, [[7, 0, 0, 0]], 'one item padded with three zero items');
+    runtime.release();
+    const result = await lone;
+    assert.deepEqual([...result.outputs.echo], [7]);
+    assert.equal(result.batchSize, 1);
   });
 
   it('sends a full batch without waiting for the delay', async () => {
@@ -163,24 +208,25 @@ describe('DynamicBatcher', () => {
 
   it('fails every item of a batch whose run fails, and keeps going', async () => {
     const runtime = new ScriptedRuntime();
-    const failing: ModelRuntime = {
-      ...runtime,
-      concurrency: 1,
-      device: 'cpu',
-      inputs: [],
-      outputs: [],
-      run: () => Promise.reject(new Error('boom')),
-      close: async () => {},
-    };
-    const batcher = new DynamicBatcher(
-      failing,
-      'x',
-      [2],
-      { maxBatchSize: 4, maxQueueDelayMs: 0, maxQueueSize: 10 },
-      'm',
+    const batcher = makeBatcher(runtime);
+    const blocker = batcher.submit(item(1));
+    await tick();
+    const batch = [2, 3, 4].map((v) => batcher.submit(item(v))); // queued while the runtime is busy
+    runtime.release();
+    await blocker;
+    await tick();
+    assert.deepEqual(runtime.batches, [[1], [2, 3, 4]], 'the three ran as one batch');
+    runtime.fail(new Error('boom'));
+    const outcomes = await Promise.allSettled(batch);
+    assert.deepEqual(
+      outcomes.map((o) => (o.status === 'rejected' ? (o.reason as Error).message : 'fulfilled')),
+      ['boom', 'boom', 'boom'],
+      'every item of the failed batch is failed',
     );
-    await assert.rejects(batcher.submit(item(1)), /boom/);
-    await assert.rejects(batcher.submit(item(2)), /boom/);
     assert.equal(batcher.stats().inFlight, 0);
+    const after = batcher.submit(item(5));
+    await tick();
+    runtime.release();
+    assert.deepEqual([...(await after).outputs.echo], [5], 'the next batch runs');
   });
 });

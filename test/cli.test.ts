@@ -124,7 +124,7 @@ describe('luab CLI', function () {
   });
 
   it('serve stops cleanly on SIGTERM', async () => {
-    const second = await serve(['--models', GOOD_MODELS, '--device', 'cpu']);
+    const second = await serve(['--models', GOOD_MODELS, '--device', 'cpu', '--drain-ms', '0']);
     const exited = new Promise<number | null>((resolve) => second.child.on('exit', resolve));
     second.child.kill('SIGTERM');
     assert.equal(await exited, 0);

@@ -6,12 +6,60 @@ import { discImage, type Format } from './helpers/images.js';
 import { GOOD_MODELS } from './helpers/paths.js';
 import { healthCheck, reflectionListServices } from './helpers/raw-clients.js';
 import { startTestServer, type TestServer } from './helpers/test-server.js';
+import type { ItemResult } from '../server/batching/dynamic-batcher.js';
+import type { LoadedVersion } from '../server/model-repository/model-version.js';
+import type { RunResult } from '../server/runtime/model-runtime.js';
+
+/** A request as the batcher took it (wrapped: a promise resolved with a promise would wait for it). */
+interface Submitted {
+  result: Promise<ItemResult>;
+}
+
+/** Watches the version's batcher: next() resolves when the next request reaches it (queued or refused). */
+function watchSubmits(loaded: LoadedVersion): { next(): Promise<Submitted> } {
+  const seen: Submitted[] = [];
+  const waiters: ((s: Submitted) => void)[] = [];
+  const original = loaded.batcher.submit.bind(loaded.batcher);
+  loaded.batcher.submit = (...args) => {
+    const result = original(...args);
+    result.catch(() => undefined);
+    const submitted = { result };
+    const waiter = waiters.shift();
+    if (waiter) waiter(submitted);
+    else seen.push(submitted);
+    return result;
+  };
+  return {
+    next: () => {
+      const ready = seen.shift();
+      return ready ? Promise.resolve(ready) : new Promise((resolve) => waiters.push(resolve));
+    },
+  };
+}
+
+/** Holds the version's next run until the returned release() is called; `entered` resolves when it starts. */
+function holdNextRun(loaded: LoadedVersion): { entered: Promise<void>; release: () => void } {
+  const runtime = loaded.runtime;
+  const original = runtime.run.bind(runtime);
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  let entered!: () => void;
+  const enteredPromise = new Promise<void>((resolve) => (entered = resolve));
+  runtime.run = async (...args): Promise<RunResult> => {
+    runtime.run = original; // only this one run is held
+    entered();
+    await gate;
+    return original(...args);
+  };
+  return { entered: enteredPromise, release };
+}
 
 describe('luab.v1.Inference', function () {
   let t: TestServer;
   let image: Buffer;
   before(async () => {
-    t = await startTestServer({ modelsDir: GOOD_MODELS });
+    // The server pauses a stream at 4 items in flight; the stream test's client allows 16, so pause/resume is used.
+    t = await startTestServer({ modelsDir: GOOD_MODELS, streamMaxInFlight: 4 });
     // Mostly red with some green: the centroid model's "logits" are the channel means.
     image = await discImage(200, 150, [
       { cx: 100, cy: 75, r: 60, colour: '#ff0000' },
@@ -77,9 +125,24 @@ describe('luab.v1.Inference', function () {
       assert.ok(timings.batchSize >= 1);
     });
 
-    it('batches concurrent requests', async () => {
-      const responses = await Promise.all(Array.from({ length: 24 }, () => t.client.predict({ image })));
-      assert.ok(Math.max(...responses.map((r) => r.timings!.batchSize)) > 1, 'some requests shared a batch');
+    it('batches requests that arrive while the model is busy, and gives each its own answer', async () => {
+      const loaded = t.server.repository.resolve('centroid', 0).loaded;
+      const submits = watchSubmits(loaded);
+      const held = holdNextRun(loaded);
+      const first = t.client.predict({ image });
+      await held.entered; // the only worker is now busy with the first request
+      const xs = [20, 60, 100, 140, 180];
+      const images = await Promise.all(xs.map((cx) => discImage(200, 150, [{ cx, cy: 75, r: 12 }])));
+      const rest = images.map((i, n) => t.client.predict({ image: i, id: `x${xs[n]}` }));
+      for (let i = 0; i < 1 + xs.length; i++) await submits.next(); // all six are in the batcher
+      held.release();
+      const [alone, ...batched] = await Promise.all([first, ...rest]);
+      assert.equal(alone.timings!.batchSize, 1);
+      batched.forEach((r, n) => {
+        assert.equal(r.timings!.batchSize, xs.length, 'the five queued requests ran as one batch');
+        assert.equal(r.id, `x${xs[n]}`);
+        assert.ok(Math.abs(r.point!.xPx - xs[n]) < 2, `request ${n} got its own point: x ${r.point!.xPx}`);
+      });
     });
   });
 
@@ -188,17 +251,20 @@ describe('queue limits and abandoned requests', function () {
     // A long batching delay keeps a lone request waiting in the queue, so the tests can see the queue.
     t = await startTestServer({ modelsDir: GOOD_MODELS, maxQueueSize: 1, maxBatchSize: 8, maxQueueDelayMs: 700 });
     image = await discImage(100, 80, [{ cx: 50, cy: 40, r: 10 }]);
+    submits = watchSubmits(t.server.repository.resolve('centroid', 0).loaded);
   });
   after(async () => t.close());
+  let submits: ReturnType<typeof watchSubmits>;
   const stats = () => t.server.repository.resolve('centroid', 0).loaded.batcher.stats();
 
   it('answers RESOURCE_EXHAUSTED when the queue is full, and serves the queued request', async () => {
     const queued = t.client.predict({ image });
-    await new Promise((r) => setTimeout(r, 100));
+    await submits.next(); // it is in the queue (of one)
     await assert.rejects(
       t.client.predict({ image }),
       (e: LuabError) => e.code === status.RESOURCE_EXHAUSTED && /queue is full/.test(e.details),
     );
+    await submits.next(); // the refused one reached the batcher too
     const response = await queued;
     assert.equal(response.classes.length, 3);
   });
@@ -209,7 +275,8 @@ describe('queue limits and abandoned requests', function () {
       t.client.predict({ image }, { timeoutMs: 150 }),
       (e: LuabError) => e.code === status.DEADLINE_EXCEEDED,
     );
-    await new Promise((r) => setTimeout(r, 800));
+    // Settled on the server's side too: it left the queue (grpc-js cancels the call at the deadline).
+    await (await submits.next()).result.catch(() => undefined);
     const after = stats();
     assert.equal(after.inferences, before.inferences, 'no inference ran for it');
     const dropped = (s: typeof before) => s.dropped.deadline + s.dropped.cancelled;
@@ -220,16 +287,31 @@ describe('queue limits and abandoned requests', function () {
     const before = stats();
     const controller = new AbortController();
     const call = t.client.predict({ image }, { signal: controller.signal });
-    await new Promise((r) => setTimeout(r, 100));
+    const queued = (await submits.next()).result;
     controller.abort();
     await assert.rejects(call, (e: LuabError) => e.code === status.CANCELLED);
-    await new Promise((r) => setTimeout(r, 800));
+    await assert.rejects(queued, (e: Error) => /cancelled/.test(e.message), 'it left the queue, cancelled');
     const after = stats();
     assert.equal(after.inferences, before.inferences);
     assert.equal(after.dropped.cancelled, before.dropped.cancelled + 1);
   });
 
-  it('logs no internal error for any of the abandoned or refused requests above', () => {
+  it('logs no internal error for abandoned or refused requests', async () => {
+    // Its own abandoned and refused requests, so the test means the same when it runs alone.
+    const before = stats();
+    const controller = new AbortController();
+    const call = t.client.predict({ image }, { signal: controller.signal });
+    await submits.next();
+    const refused = t.client.predict({ image });
+    await (await submits.next()).result.catch(() => undefined);
+    controller.abort();
+    await Promise.allSettled([call, refused]);
+    assert.equal(stats().dropped.queueFull, before.dropped.queueFull + 1);
+    assert.equal(stats().dropped.cancelled, before.dropped.cancelled + 1);
+    assert.ok(
+      t.logs.some((line) => line.msg === 'luab server listening'),
+      `the server's log is captured (${t.logs.length} lines)`,
+    );
     const errors = t.logs.filter((line) => line.level >= 50);
     assert.deepEqual(errors, []);
   });

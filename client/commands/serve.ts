@@ -9,6 +9,7 @@ import {
 } from '../../server/config.js';
 import { startServer } from '../../server/grpc/grpc-server.js';
 import { createLogger } from '../../server/logging.js';
+import { decodeSettingFromArgv, describeThreadBudget } from '../../server/runtime/thread-budget.js';
 
 export function createServeCommand(): Command {
   const command = new Command('serve').description('serve the models of a model repository over gRPC');
@@ -20,6 +21,7 @@ export function createServeCommand(): Command {
     keyOfAttribute.set(option.attributeName(), spec.key);
     command.addOption(option);
   }
+  command.addHelpText('after', () => `\n${describeThreadBudget(decodeSettingFromArgv(process.argv, process.env))}`);
   command.action(async (options: Record<string, string>) => {
     const flags: Partial<Record<keyof ServerConfig, string>> = {};
     for (const [attribute, value] of Object.entries(options)) {
@@ -36,12 +38,27 @@ export function createServeCommand(): Command {
     const log = createLogger(config.logLevel);
     try {
       const server = await startServer(config, log);
+      // First signal: drain, then finish in-flight work within the grace period. Second: cancel what is left.
+      // Either way the process exits 0 once the sessions are released (after their runs have returned).
+      let signals = 0;
       const stop = (signal: string) => {
-        log.info({ signal }, 'shutting down');
-        void server.close().then(() => process.exit(0));
+        signals += 1;
+        if (signals > 1) {
+          log.warn({ signal }, 'second signal: cancelling the requests still in flight');
+          server.cancel();
+          return;
+        }
+        log.info({ signal, drainMs: config.drainMs, graceMs: config.shutdownGraceMs }, 'shutting down');
+        server.shutdown().then(
+          () => process.exit(0),
+          (error: unknown) => {
+            log.error({ err: error }, 'shutdown failed');
+            process.exit(1);
+          },
+        );
       };
-      process.once('SIGINT', () => stop('SIGINT'));
-      process.once('SIGTERM', () => stop('SIGTERM'));
+      process.on('SIGINT', () => stop('SIGINT'));
+      process.on('SIGTERM', () => stop('SIGTERM'));
     } catch (error) {
       if (error instanceof ConfigError) {
         console.error(`luab serve: ${error.message}`);

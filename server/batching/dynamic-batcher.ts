@@ -3,15 +3,18 @@
  * session is free, the largest batch available (up to maxBatchSize) is sent if the queue holds a full batch or its
  * oldest request has waited maxQueueDelayMs; otherwise it waits for whichever comes first. A full queue rejects
  * with RESOURCE_EXHAUSTED. Requests whose deadline has passed or whose client cancelled are dropped before they
- * reach the model, so abandoned work costs no inference.
+ * reach the model, so abandoned work costs no inference. A model whose batch dimension is fixed gets every batch
+ * padded with zero items to that size; only the real items' rows are handed back.
  */
-import { cancelled, deadlineExceeded, resourceExhausted } from '../errors.js';
+import { cancelled, deadlineExceeded, resourceExhausted, ServiceError } from '../errors.js';
 import type { ModelRuntime } from '../runtime/model-runtime.js';
 
 export interface BatchingOptions {
   maxBatchSize: number;
   maxQueueDelayMs: number;
   maxQueueSize: number;
+  /** The model's fixed batch dimension, when it has one: every run gets exactly this many items (padded). */
+  fixedBatchSize?: number;
 }
 
 export interface SubmitOptions {
@@ -28,6 +31,19 @@ export interface ItemResult {
   queueMs: number;
   inferenceMs: number;
 }
+
+/** Time and timers, injectable so tests can drive the batching delay without real waiting. */
+export interface BatcherClock {
+  now(): number;
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+const REAL_CLOCK: BatcherClock = {
+  now: () => performance.now(),
+  setTimeout: (callback, ms) => setTimeout(callback, ms),
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
 
 interface QueuedItem {
   input: Float32Array;
@@ -52,7 +68,7 @@ export interface BatcherStats {
 export class DynamicBatcher {
   private readonly queue: QueuedItem[] = [];
   private inFlight = 0;
-  private timer?: NodeJS.Timeout;
+  private timer?: unknown;
   private readonly counters = { inferences: 0, executions: 0, deadline: 0, cancelled: 0, queueFull: 0 };
 
   constructor(
@@ -63,6 +79,7 @@ export class DynamicBatcher {
     private readonly options: BatchingOptions,
     /** Names the queue in error messages, e.g. `model "x" version 2`. */
     private readonly label: string,
+    private readonly clock: BatcherClock = REAL_CLOCK,
   ) {}
 
   get itemSize(): number {
@@ -73,7 +90,7 @@ export class DynamicBatcher {
     if (input.length !== this.itemSize) {
       return Promise.reject(new Error(`batcher: item has ${input.length} elements, expected ${this.itemSize}`));
     }
-    if (options.signal?.aborted) return Promise.reject(cancelled('request cancelled by the client'));
+    if (options.signal?.aborted) return Promise.reject(abortError(options.signal));
     if (this.queue.length >= this.options.maxQueueSize) {
       this.counters.queueFull += 1;
       return Promise.reject(
@@ -86,7 +103,7 @@ export class DynamicBatcher {
     return new Promise<ItemResult>((resolve, reject) => {
       const item: QueuedItem = {
         input,
-        enqueuedAt: performance.now(),
+        enqueuedAt: this.clock.now(),
         deadline: options.deadline ?? Infinity,
         signal: options.signal,
         resolve,
@@ -99,7 +116,7 @@ export class DynamicBatcher {
           if (index >= 0) {
             this.queue.splice(index, 1);
             this.counters.cancelled += 1;
-            reject(cancelled('request cancelled by the client'));
+            reject(abortError(options.signal!));
           }
         };
         options.signal.addEventListener('abort', item.onAbort, { once: true });
@@ -122,7 +139,7 @@ export class DynamicBatcher {
 
   /** Rejects everything still queued (server shutdown or model unload). */
   close(reason: Error): void {
-    clearTimeout(this.timer);
+    this.clock.clearTimeout(this.timer);
     for (const item of this.queue.splice(0)) this.settle(item, () => item.reject(reason));
   }
 
@@ -133,7 +150,7 @@ export class DynamicBatcher {
       if (item.signal?.aborted) {
         this.queue.splice(i, 1);
         this.counters.cancelled += 1;
-        this.settle(item, () => item.reject(cancelled('request cancelled by the client')));
+        this.settle(item, () => item.reject(abortError(item.signal!)));
       } else if (item.deadline <= now) {
         this.queue.splice(i, 1);
         this.counters.deadline += 1;
@@ -146,17 +163,17 @@ export class DynamicBatcher {
     while (this.inFlight < this.runtime.concurrency && this.queue.length > 0) {
       this.dropExpired();
       if (this.queue.length === 0) break;
-      const waited = performance.now() - this.queue[0].enqueuedAt;
+      const waited = this.clock.now() - this.queue[0].enqueuedAt;
       if (this.queue.length < this.options.maxBatchSize && waited < this.options.maxQueueDelayMs) {
         if (!this.timer) {
-          this.timer = setTimeout(() => {
+          this.timer = this.clock.setTimeout(() => {
             this.timer = undefined;
             this.pump();
           }, this.options.maxQueueDelayMs - waited);
         }
         break;
       }
-      clearTimeout(this.timer);
+      this.clock.clearTimeout(this.timer);
       this.timer = undefined;
       void this.dispatch(this.queue.splice(0, this.options.maxBatchSize));
     }
@@ -165,19 +182,21 @@ export class DynamicBatcher {
   private async dispatch(batch: QueuedItem[]): Promise<void> {
     this.inFlight += 1;
     const size = this.itemSize;
-    const dispatchedAt = performance.now();
+    const dispatchedAt = this.clock.now();
     try {
-      const tensor = new Float32Array(batch.length * size);
+      // The zero padding rows of a fixed-size batch are run and their outputs dropped.
+      const runSize = Math.max(batch.length, this.options.fixedBatchSize ?? 0);
+      const tensor = new Float32Array(runSize * size);
       batch.forEach((item, i) => tensor.set(item.input, i * size));
-      const result = await this.runtime.run(this.inputName, tensor, [batch.length, ...this.itemDims]);
+      const result = await this.runtime.run(this.inputName, tensor, [runSize, ...this.itemDims]);
       this.counters.executions += 1;
       this.counters.inferences += batch.length;
       const perItem = batch.map(() => ({}) as Record<string, Float32Array>);
       for (const [name, output] of Object.entries(result.outputs)) {
-        if (output.dims[0] !== batch.length) {
-          throw new Error(`output "${name}" has batch dimension ${output.dims[0]}, expected ${batch.length}`);
+        if (output.dims[0] !== runSize) {
+          throw new Error(`output "${name}" has batch dimension ${output.dims[0]}, expected ${runSize}`);
         }
-        const stride = output.data.length / batch.length;
+        const stride = output.data.length / runSize;
         perItem.forEach((outputs, i) => (outputs[name] = output.data.subarray(i * stride, (i + 1) * stride)));
       }
       batch.forEach((item, i) =>
@@ -202,4 +221,9 @@ export class DynamicBatcher {
     if (item.onAbort) item.signal?.removeEventListener('abort', item.onAbort);
     action();
   }
+}
+
+/** The status for an aborted request: the abort's own reason when it is one (shutdown), else CANCELLED. */
+function abortError(signal: AbortSignal): Error {
+  return signal.reason instanceof ServiceError ? signal.reason : cancelled('request cancelled by the client');
 }

@@ -22,12 +22,28 @@ import { attachEvaluation, EVALUATION_SERVICE_NAME, selfAddress } from '../../ev
 
 export const INFERENCE_SERVICE_NAME = 'luab.v1.Inference';
 
+/** The health-check service name that reports one model's readiness, e.g. `luab.v1.Inference/centroid`. */
+export const modelHealthName = (model: string) => `${INFERENCE_SERVICE_NAME}/${model}`;
+
+/** How long cancelled calls get to send their UNAVAILABLE status before the connections are cut. */
+const CANCEL_FLUSH_MS = 2_000;
+
 export interface RunningServer {
   /** The port actually bound (useful with port 0). */
   port: number;
   repository: ModelRepository;
   /** Stops taking calls, lets in-flight ones finish for up to graceMs, then closes the models. */
   close(graceMs?: number): Promise<void>;
+  /**
+   * The SIGTERM sequence: health NOT_SERVING at once, requests still served for `drainMs` (load balancers take
+   * the instance out), then {@link close} with `graceMs`. Resolves when the sessions are released.
+   */
+  shutdown(options?: { drainMs?: number; graceMs?: number }): Promise<void>;
+  /**
+   * Ends the drain window or the grace period now (a second signal): what is still queued or running is answered
+   * with UNAVAILABLE, and the running batches finish before their sessions are released.
+   */
+  cancel(): void;
 }
 
 function reflectionService(withEvaluation = false): ReflectionService {
@@ -65,16 +81,32 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
   const server = new Server({
     'grpc.max_receive_message_length': config.maxMessageBytes,
     'grpc.max_send_message_length': config.maxMessageBytes,
+    'grpc.max_concurrent_streams': config.maxConcurrentStreams,
     // Authentication first: an unauthenticated call is refused before anything else looks at it.
     interceptors: [...(authTokens ? [bearerTokenInterceptor(authTokens)] : []), safeIntegerInterceptor],
   });
   const predictor = new Predictor(repository, config);
   server.addService(
     withSafeIntegerDecoding(InferenceService, INFERENCE_SERVICE_NAME),
-    createInferenceService(predictor, repository, log.child({ module: 'grpc' })),
+    createInferenceService(predictor, repository, log.child({ module: 'grpc' }), config.streamMaxInFlight),
   );
-  const serving = repository.readyCount > 0 ? 'SERVING' : 'NOT_SERVING';
-  const health = new HealthImplementation({ '': serving, [INFERENCE_SERVICE_NAME]: serving });
+  let stopping = false;
+  // Every model ever served keeps its health name: one unloaded by a reload reads NOT_SERVING, not its last state.
+  const knownModels = new Set<string>();
+  const healthStatuses = () => {
+    const serving = !stopping && repository.readyCount > 0 ? 'SERVING' : 'NOT_SERVING';
+    const statuses: Record<string, 'SERVING' | 'NOT_SERVING'> = { '': serving, [INFERENCE_SERVICE_NAME]: serving };
+    for (const model of repository.list()) knownModels.add(model.name);
+    for (const name of knownModels) {
+      statuses[modelHealthName(name)] = !stopping && repository.isReady(name) ? 'SERVING' : 'NOT_SERVING';
+    }
+    return statuses;
+  };
+  const health = new HealthImplementation(healthStatuses());
+  const updateHealth = () => {
+    for (const [name, value] of Object.entries(healthStatuses())) health.setStatus(name, value);
+  };
+  repository.onReadinessChange(updateHealth);
   const evaluation = config.evalDir
     ? await attachEvaluation(server, config.evalDir, log.child({ module: 'eval' })).catch(async (error: Error) => {
         await repository.close(new Error('server start aborted'));
@@ -106,27 +138,64 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
   );
   // Jobs that name no endpoint evaluate against this server, so they can only resume once it is listening.
   await evaluation?.start([selfAddress(config.host, port)]);
+  repository.startPolling(config.pollMs);
+
+  // A second signal (or the end of the grace period) resolves this: stop waiting, cancel what is left.
+  let cancelNow!: () => void;
+  const cancelRequested = new Promise<void>((resolve) => (cancelNow = resolve));
+  const shuttingDown = () => unavailable('the server is shutting down; retry on another instance');
+  const beginStopping = () => {
+    stopping = true;
+    updateHealth();
+    if (evaluation) health.setStatus(EVALUATION_SERVICE_NAME, 'NOT_SERVING');
+  };
 
   let closing: Promise<void> | undefined;
   const close = (graceMs = config.shutdownGraceMs) =>
     (closing ??= (async () => {
-      health.setStatus('', 'NOT_SERVING');
-      health.setStatus(INFERENCE_SERVICE_NAME, 'NOT_SERVING');
+      beginStopping();
+      repository.stopPolling();
       // Interrupted, not cancelled: job.json keeps them running and the next start resumes them.
       await evaluation?.close();
       await new Promise<void>((resolve) => {
-        const force = setTimeout(() => {
-          log.warn({ graceMs }, 'grace period over: cancelling the calls still running');
-          server.forceShutdown();
-          resolve();
-        }, graceMs);
+        let forced = false;
+        const force = (why: string) => {
+          if (forced) return;
+          forced = true;
+          clearTimeout(graceTimer);
+          log.warn({ graceMs, why }, 'cancelling the requests still queued or running (UNAVAILABLE)');
+          // Answer every waiting and running request first, so its caller gets a status, not a cut connection;
+          // the batches on the workers still finish before the sessions are released (repository.close below).
+          predictor.cancelAll(shuttingDown());
+          repository.cancelAll(shuttingDown());
+          const cut = setTimeout(() => {
+            server.forceShutdown();
+            resolve();
+          }, CANCEL_FLUSH_MS);
+          cut.unref();
+        };
+        const graceTimer = setTimeout(() => force('grace period over'), graceMs);
+        void cancelRequested.then(() => force('cancelled'));
+        // Stops accepting calls at once; calls already started go on until they finish.
         server.tryShutdown(() => {
-          clearTimeout(force);
+          clearTimeout(graceTimer);
           resolve();
         });
       });
-      await repository.close(unavailable('the server is shutting down'));
+      await repository.close(shuttingDown());
       log.info('luab server stopped');
     })());
-  return { port, repository, close };
+
+  let shuttingDownPromise: Promise<void> | undefined;
+  const shutdown = (options: { drainMs?: number; graceMs?: number } = {}) =>
+    (shuttingDownPromise ??= (async () => {
+      const drainMs = options.drainMs ?? config.drainMs;
+      beginStopping();
+      log.info({ drainMs }, 'draining: health says NOT_SERVING, requests are still served');
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([new Promise((resolve) => (timer = setTimeout(resolve, drainMs))), cancelRequested]);
+      clearTimeout(timer);
+      await close(options.graceMs ?? config.shutdownGraceMs);
+    })());
+  return { port, repository, close, shutdown, cancel: () => cancelNow() };
 }

@@ -17,13 +17,14 @@ import type {
   PredictStreamResponse,
 } from '../../proto/generated/luab/v1/inference.js';
 
-/** Items of one stream being worked on at once; past it the stream is paused (backpressure on the client). */
+/** Items of one stream being worked on at once by default; past it the stream is paused (backpressure). */
 const STREAM_MAX_IN_FLIGHT = 128;
 
 export function createInferenceService(
   predictor: Predictor,
   repository: ModelRepository,
   log: Logger,
+  streamMaxInFlight = STREAM_MAX_IN_FLIGHT,
 ): InferenceServer {
   return {
     predict(call, callback) {
@@ -42,7 +43,7 @@ export function createInferenceService(
       };
       call.on('data', (request: PredictRequest) => {
         inFlight += 1;
-        if (inFlight >= STREAM_MAX_IN_FLIGHT) call.pause();
+        if (inFlight >= streamMaxInFlight) call.pause();
         // An item whose 64-bit field did not fit (safe-integers.ts) is answered with its own error.
         const answer =
           request instanceof UndecodableRequest ? Promise.reject(request.error) : predictor.predict(request, context);
@@ -60,7 +61,7 @@ export function createInferenceService(
           .then((message) => {
             if (!call.cancelled) call.write(message);
             inFlight -= 1;
-            if (inFlight === STREAM_MAX_IN_FLIGHT - 1) call.resume();
+            if (inFlight === streamMaxInFlight - 1) call.resume();
             finishIfDone();
           });
       });

@@ -25,7 +25,14 @@ export interface ModelConfig {
     interpolation?: Interpolation;
   };
   outputs: { logits: string; point?: string; points?: string };
-  serving?: { max_batch_size?: number; max_queue_delay_ms?: number; max_queue_size?: number; workers?: number };
+  serving?: {
+    max_batch_size?: number;
+    max_queue_delay_ms?: number;
+    max_queue_size?: number;
+    workers?: number;
+    /** Which version folders are served (Triton's version policy): the latest (default), all, or a list. */
+    version_policy?: 'latest' | 'all' | { specific: number[] };
+  };
   provenance?: Record<string, unknown>;
 }
 

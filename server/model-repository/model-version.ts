@@ -1,6 +1,7 @@
 /**
  * One loaded model version: its worker pool, its batcher and its config. Loading checks the ONNX model against
  * config.json and runs a warm-up batch (the largest batch the batcher will send) so the first request is not slow.
+ * A model with a fixed batch dimension is warmed up and always run at exactly that size (the batcher pads).
  */
 import { join } from 'node:path';
 import type { Logger } from 'pino';
@@ -15,8 +16,35 @@ import sharp from 'sharp';
 import type { ModelConfig } from './model-config.js';
 import { checkModelIo, checkOutputShapes, fixedBatchSize } from './model-io-check.js';
 
+/**
+ * Counts the requests that resolved a version and are not answered yet, so a version retired by a reload is
+ * released only after the last of them (a request may resolve a version, then decode for a while, then queue).
+ */
+export class VersionLeases {
+  private active = 0;
+  private waiters: (() => void)[] = [];
+
+  acquire(): () => void {
+    this.active += 1;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.active -= 1;
+      if (this.active === 0) for (const wake of this.waiters.splice(0)) wake();
+    };
+  }
+
+  /** Resolves when no request holds the version. */
+  idle(): Promise<void> {
+    return this.active === 0 ? Promise.resolve() : new Promise((resolve) => this.waiters.push(resolve));
+  }
+}
+
 export interface LoadedVersion {
   version: number;
+  /** Requests in flight on this version (see {@link VersionLeases}). */
+  leases: VersionLeases;
   runtime: ModelRuntime;
   batcher: DynamicBatcher;
   batching: BatchingOptions;
@@ -60,6 +88,8 @@ export async function loadVersion(
   server: ServerConfig,
   device: WorkerDevice,
   log: Logger,
+  /** Called if the version's runtime fails for good after loading (its workers died and could not be replaced). */
+  onFailure?: (reason: string) => void,
 ): Promise<LoadedVersion & { cudaFallbackReason?: string }> {
   const modelFile = join(modelDir, String(version), 'model.onnx');
   const workers = server.workers ?? config.serving?.workers ?? 1;
@@ -69,19 +99,25 @@ export async function loadVersion(
     intraOpThreads: effectiveIntraOpThreads(server, workers),
     device,
     log,
+    label: `model "${name}" version ${version}`,
+    onFailure,
   });
   try {
     checkModelIo(config, runtime.inputs, runtime.outputs, modelFile);
     const batching = batchingOptions(server, config);
     const fixedBatch = fixedBatchSize(config, runtime.inputs);
-    if (fixedBatch !== undefined && fixedBatch !== batching.maxBatchSize) {
-      log.warn({ version, fixedBatch }, 'the model has a fixed batch size; batching follows it');
+    if (fixedBatch !== undefined) {
+      if (fixedBatch !== batching.maxBatchSize) {
+        log.warn({ version, fixedBatch }, 'the model has a fixed batch size; batching follows it');
+      }
       batching.maxBatchSize = fixedBatch;
+      batching.fixedBatchSize = fixedBatch;
     }
     const { height, width } = config.input;
     const itemDims = [3, height, width];
     const itemSize = 3 * height * width;
-    for (const batch of new Set([1, batching.maxBatchSize])) {
+    const warmUpSizes = fixedBatch !== undefined ? [fixedBatch] : [1, batching.maxBatchSize];
+    for (const batch of new Set(warmUpSizes)) {
       const result = await runtime.run(config.input.name, new Float32Array(batch * itemSize), [batch, ...itemDims]);
       checkOutputShapes(config, result.outputs, batch, modelFile);
     }
@@ -92,6 +128,7 @@ export async function loadVersion(
     const batcher = new DynamicBatcher(runtime, config.input.name, itemDims, batching, label);
     return {
       version,
+      leases: new VersionLeases(),
       runtime,
       batcher,
       batching,

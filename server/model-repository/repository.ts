@@ -3,10 +3,13 @@
  * Every model and version is loaded at start; one that fails is recorded with its error and the others serve.
  * A request names a model (empty: the default) and a version (0: the highest ready one).
  */
+import { EventEmitter } from 'node:events';
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { Logger } from 'pino';
-import { ConfigError, formatDevice, type ServerConfig } from '../config.js';
+import type { CloseOptions } from '../runtime/model-runtime.js';
+import { ConfigError, effectivePreprocessConcurrency, formatDevice, type ServerConfig } from '../config.js';
+import { intraOpThreadsFor } from '../runtime/thread-budget.js';
 import { notFound, unavailable } from '../errors.js';
 import { outsideRepository } from './contained-path.js';
 import { readModelConfig, type ModelConfig } from './model-config.js';
@@ -17,7 +20,8 @@ const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const VERSION_NAME = /^[1-9][0-9]*$/;
 
 export type VersionState =
-  { version: number; state: 'ready'; loaded: LoadedVersion } | { version: number; state: 'failed'; error: string };
+  | { version: number; state: 'ready'; loaded: LoadedVersion; signature?: string }
+  | { version: number; state: 'failed'; error: string; signature?: string };
 
 export interface ModelEntry {
   name: string;
@@ -27,6 +31,10 @@ export interface ModelEntry {
   error?: string;
   /** Ascending by version. */
   versions: VersionState[];
+  /** Why the last reload failed while the versions loaded before it still serve. */
+  reloadError?: string;
+  /** config.json's signature when it was read, to tell a changed config on reload. */
+  configSignature?: string;
 }
 
 export interface ResolvedModel {
@@ -34,13 +42,136 @@ export interface ResolvedModel {
   loaded: LoadedVersion;
 }
 
+/** A ready version whose runtime has not failed since it loaded. */
+const serves = (v: VersionState): v is VersionState & { state: 'ready' } =>
+  v.state === 'ready' && v.loaded.runtime.failure === undefined;
+
 export class ModelRepository {
   private constructor(
     readonly dir: string,
     private readonly models: Map<string, ModelEntry>,
     readonly defaultModel: string | undefined,
     private readonly log: Logger,
+    private readonly events: EventEmitter,
+    private readonly server: ServerConfig,
+    private readonly devices: DeviceResolver,
   ) {}
+
+  /** Reloads run one at a time, in the order asked. */
+  private reloads: Promise<void> = Promise.resolve();
+  private pollTimer?: NodeJS.Timeout;
+
+  /**
+   * Re-reads one model from the repository folder and switches traffic without downtime: a new or replaced
+   * version (model.onnx or config.json changed) is loaded beside the one serving; once ready it takes the new
+   * requests, and the old one drains (its requests finish) and is released. A version that fails to load leaves
+   * the previous one serving and says why (log, GetModel: the failed version, and `error`). A version the policy
+   * no longer selects, or a model whose folder is gone, is unloaded: new requests get NOT_FOUND, in-flight ones
+   * finish. Resolves when the switch is done (retired versions drain in the background).
+   */
+  reload(name: string): Promise<void> {
+    const next = this.reloads.then(() => this.reloadNow(name));
+    this.reloads = next.catch((error: unknown) => this.log.error({ err: error, model: name }, 'reload failed'));
+    return next;
+  }
+
+  /** Reloads every model in the folder (new ones included) and unloads those whose folder is gone. */
+  async reloadAll(): Promise<void> {
+    const names = new Set([...this.models.keys(), ...modelFolders(this.dir)]);
+    for (const name of [...names].sort()) await this.reload(name);
+  }
+
+  /** Watches the repository: every `ms`, reloads what changed (cheap when nothing did: a few stat calls). */
+  startPolling(ms: number): void {
+    if (ms <= 0 || this.pollTimer) return;
+    let running = false;
+    this.pollTimer = setInterval(() => {
+      if (running) return;
+      running = true;
+      void this.reloadAll().finally(() => (running = false));
+    }, ms);
+    this.pollTimer.unref();
+  }
+
+  private async reloadNow(name: string): Promise<void> {
+    const dir = join(this.dir, name);
+    const old = this.models.get(name);
+    const log = this.log.child({ model: name });
+    const notify = () => this.events.emit('readiness');
+    if (!MODEL_NAME.test(name) || !existsSync(dir) || !statSync(dir).isDirectory()) {
+      if (!old) throw notFound('model', `no model folder "${name}" in ${this.dir}`);
+      this.models.delete(name);
+      log.info(`model "${name}" unloaded: its folder is gone`);
+      notify();
+      await retire(old.versions);
+      return;
+    }
+    const configSignature = fileSignature(join(dir, 'config.json'));
+    if (!old) {
+      this.models.set(name, await loadModel(name, dir, this.server, this.devices, log, notify));
+      notify();
+      return;
+    }
+    let config: ModelConfig;
+    try {
+      config = readModelConfig(join(dir, 'config.json'));
+    } catch (error) {
+      return this.keepServing(old, (error as Error).message, log);
+    }
+    const configChanged = configSignature !== old.configSignature;
+    const wanted = selectVersions(config, versionFolders(dir));
+    const next: VersionState[] = [];
+    const retired: VersionState[] = [];
+    let failure: string | undefined;
+    for (const version of wanted) {
+      const current = old.versions.find((v) => v.version === version);
+      const signature = fileSignature(join(dir, String(version), 'model.onnx'));
+      if (current && !configChanged && current.signature === signature) {
+        next.push(current);
+        continue;
+      }
+      const fresh = await loadVersionState(name, dir, version, config, this.server, this.devices, log, notify);
+      if (fresh.state === 'ready') {
+        next.push(fresh);
+        if (current) retired.push(current);
+      } else if (current?.state === 'ready') {
+        failure = `version ${version}: ${fresh.error}`;
+        next.push(current); // the replacement is broken: the version keeps serving what it had
+      } else {
+        failure = `version ${version}: ${fresh.error}`;
+        next.push(fresh);
+      }
+    }
+    const dropped = old.versions.filter((v) => !wanted.includes(v.version));
+    if (next.some((v) => versionError(v) === '')) {
+      retired.push(...dropped);
+    } else {
+      // Nothing selected can serve: the versions serving before stay, so a broken upload causes no downtime.
+      next.push(...dropped.filter((v) => versionError(v) === ''));
+    }
+    next.sort((a, b) => a.version - b.version);
+    const entry: ModelEntry = { name, dir, config, versions: next, configSignature, reloadError: failure };
+    this.models.set(name, entry); // the switch: requests resolved from now on see the new versions
+    if (failure) log.error(`model "${name}" reload: ${failure} (the versions loaded before keep serving)`);
+    log.info({ versions: next.map((v) => v.version) }, `model "${name}" reloaded`);
+    notify();
+    void retire(retired);
+  }
+
+  private keepServing(entry: ModelEntry, reason: string, log: Logger): void {
+    entry.reloadError = reason;
+    log.error(`model "${entry.name}" not reloaded: ${reason} (the versions loaded before keep serving)`);
+  }
+
+  /** Calls `listener` whenever a model's readiness may have changed (a runtime failed for good). */
+  onReadinessChange(listener: () => void): void {
+    this.events.on('readiness', listener);
+  }
+
+  /** Whether the model (by name) has a version that can serve now. */
+  isReady(name: string): boolean {
+    return this.models.get(name)?.versions.some(serves) ?? false;
+  }
 
   static async load(server: ServerConfig, log: Logger): Promise<ModelRepository> {
     const dir = resolve(server.modelsDir);
@@ -48,12 +179,13 @@ export class ModelRepository {
       throw new ConfigError(`--models / LUAB_MODELS: model repository "${dir}" is not a folder`);
     }
     const models = new Map<string, ModelEntry>();
-    const names = readdirSync(dir)
-      .filter((n) => MODEL_NAME.test(n) && statSync(join(dir, n)).isDirectory())
-      .sort();
+    const names = modelFolders(dir);
+    server = withThreadBudget(server, dir, names, log);
     const devices = new DeviceResolver(server.device, log);
+    const events = new EventEmitter();
+    const notify = () => events.emit('readiness');
     for (const name of names) {
-      const entry = await loadModel(name, join(dir, name), server, devices, log.child({ model: name }), dir);
+      const entry = await loadModel(name, join(dir, name), server, devices, log.child({ model: name }), notify);
       models.set(name, entry);
     }
     const ready = [...models.values()].filter((m) => m.versions.some((v) => v.state === 'ready'));
@@ -69,7 +201,7 @@ export class ModelRepository {
       { dir, models: names.length, ready: ready.map((m) => m.name), defaultModel, device: formatDevice(server.device) },
       'model repository loaded',
     );
-    return new ModelRepository(dir, models, defaultModel, log);
+    return new ModelRepository(dir, models, defaultModel, log, events, server, devices);
   }
 
   list(): ModelEntry[] {
@@ -77,7 +209,13 @@ export class ModelRepository {
   }
 
   get readyCount(): number {
-    return this.list().filter((m) => m.versions.some((v) => v.state === 'ready')).length;
+    return this.list().filter((m) => m.versions.some(serves)).length;
+  }
+
+  /** Stops watching the repository. */
+  stopPolling(): void {
+    clearInterval(this.pollTimer);
+    this.pollTimer = undefined;
   }
 
   /** Finds the model version a request names, or throws NOT_FOUND / UNAVAILABLE naming the field. */
@@ -94,9 +232,9 @@ export class ModelRepository {
     if (entry.error || !entry.config) throw unavailable(`model: "${modelName}" failed to load: ${entry.error}`);
     let state: VersionState | undefined;
     if (version === 0) {
-      state = [...entry.versions].reverse().find((v) => v.state === 'ready');
+      state = [...entry.versions].reverse().find(serves);
       if (!state) {
-        const why = entry.versions.map((v) => (v.state === 'failed' ? `${v.version}: ${v.error}` : '')).join('; ');
+        const why = entry.versions.map((v) => `${v.version}: ${versionError(v)}`).join('; ');
         throw unavailable(`model: "${modelName}" has no version ready (${why})`);
       }
     } else {
@@ -109,19 +247,74 @@ export class ModelRepository {
     if (state.state === 'failed') {
       throw unavailable(`version: model "${modelName}" version ${version} failed to load: ${state.error}`);
     }
+    const failure = state.loaded.runtime.failure;
+    if (failure !== undefined) {
+      throw unavailable(`version: model "${modelName}" version ${version} is not ready: ${failure}`);
+    }
     return { entry: entry as ModelEntry & { config: ModelConfig }, loaded: state.loaded };
   }
 
-  async close(reason: Error): Promise<void> {
+  /**
+   * Rejects what is queued with `reason`, then closes the runtimes: each waits for its running batches (answering
+   * their callers with `options.cancelRunning` at once if given) before it releases its sessions.
+   */
+  async close(reason: Error, options: CloseOptions = {}): Promise<void> {
+    this.stopPolling();
+    await this.reloads;
+    const closing: Promise<void>[] = [];
     for (const entry of this.models.values()) {
       for (const v of entry.versions) {
         if (v.state !== 'ready') continue;
         v.loaded.batcher.close(reason);
-        await v.loaded.runtime.close();
+        closing.push(v.loaded.runtime.close(options));
       }
     }
+    await Promise.all(closing);
     this.log.debug('model repository closed');
   }
+
+  /** Answers every request still queued or running with `reason` now (the runs themselves finish on their own). */
+  cancelAll(reason: Error): void {
+    for (const entry of this.models.values()) {
+      for (const v of entry.versions) {
+        if (v.state !== 'ready') continue;
+        v.loaded.batcher.close(reason);
+        void v.loaded.runtime.close({ cancelRunning: reason });
+      }
+    }
+  }
+}
+
+/**
+ * Divides the inference threads over every session the repository will load (versions x workers), when the user
+ * left --intra-op-threads at 0: counted before loading, so the first version does not take all the cores.
+ */
+function withThreadBudget(server: ServerConfig, dir: string, names: string[], log: Logger): ServerConfig {
+  if (server.intraOpThreads > 0) return server;
+  let sessions = 0;
+  for (const name of names) {
+    let config: ModelConfig;
+    try {
+      config = readModelConfig(join(dir, name, 'config.json'));
+    } catch {
+      continue; // the model will fail to load and be reported then
+    }
+    const workers = server.workers ?? config.serving?.workers ?? 1;
+    sessions += selectVersions(config, versionFolders(join(dir, name))).length * workers;
+  }
+  const decode = effectivePreprocessConcurrency(server);
+  const intraOpThreads = intraOpThreadsFor(sessions, decode);
+  log.info(
+    { sessions, intraOpThreads, decodeConcurrency: decode, uvThreadpoolSize: process.env.UV_THREADPOOL_SIZE ?? '4' },
+    'thread budget',
+  );
+  return { ...server, intraOpThreads };
+}
+
+/** Why a version cannot serve ('' when it can). */
+export function versionError(v: VersionState): string {
+  if (v.state === 'failed') return v.error;
+  return v.loaded.runtime.failure ?? '';
 }
 
 async function loadModel(
@@ -130,10 +323,12 @@ async function loadModel(
   server: ServerConfig,
   devices: DeviceResolver,
   log: Logger,
-  repositoryDir: string,
+  notify: () => void,
 ): Promise<ModelEntry> {
   const entry: ModelEntry = { name, dir, versions: [] };
   try {
+    // dir is <repository>/<name> as a path (not resolved): its parent is the repository it must stay inside.
+    const repositoryDir = dirname(dir);
     const escape = outsideRepository(repositoryDir, dir) ?? outsideRepository(repositoryDir, join(dir, 'config.json'));
     if (escape) throw new Error(escape);
     entry.config = readModelConfig(join(dir, 'config.json'));
@@ -142,53 +337,108 @@ async function loadModel(
     log.error(`model "${name}" not loaded: ${entry.error}`);
     return entry;
   }
-  const versions = readdirSync(dir)
-    .filter((v) => VERSION_NAME.test(v) && statSync(join(dir, v)).isDirectory())
-    .map(Number)
-    .sort((a, b) => a - b);
+  entry.configSignature = fileSignature(join(dir, 'config.json'));
+  const versions = versionFolders(dir);
   if (versions.length === 0) {
     entry.error = `${dir}: no version folders (expected ${dir}/1/model.onnx)`;
     log.error(`model "${name}" not loaded: ${entry.error}`);
     return entry;
   }
-  for (const version of versions) {
-    const modelFile = join(dir, String(version), 'model.onnx');
-    const escape =
-      outsideRepository(repositoryDir, join(dir, String(version))) ?? outsideRepository(repositoryDir, modelFile);
-    if (escape) {
-      entry.versions.push({ version, state: 'failed', error: escape });
-      log.error({ version }, `model "${name}" version ${version} not loaded: ${escape}`);
-      continue;
-    }
-    if (!existsSync(modelFile)) {
-      entry.versions.push({ version, state: 'failed', error: `${modelFile} does not exist` });
-      log.error({ version }, `model "${name}" version ${version} not loaded: ${modelFile} does not exist`);
-      continue;
-    }
-    const started = performance.now();
-    try {
-      const loaded = await loadVersion(name, dir, version, entry.config, server, devices.current, log);
-      devices.observe(loaded.cudaFallbackReason);
-      entry.versions.push({ version, state: 'ready', loaded });
-      log.info(
-        {
-          version,
-          device: loaded.runtime.device,
-          workers: loaded.runtime.concurrency,
-          batching: loaded.batching,
-          loadMs: Math.round(performance.now() - started),
-        },
-        `model "${name}" version ${version} ready`,
-      );
-    } catch (error) {
-      const message = (error as Error).message;
-      entry.versions.push({
-        version,
-        state: 'failed',
-        error: message.includes(modelFile) ? message : `${modelFile}: ${message}`,
-      });
-      log.error({ version }, `model "${name}" version ${version} not loaded: ${message}`);
-    }
+  for (const version of selectVersions(entry.config, versions)) {
+    entry.versions.push(await loadVersionState(name, dir, version, entry.config, server, devices, log, notify));
   }
   return entry;
+}
+
+/** Loads one version folder; a failure is recorded as a failed state with the reason, never thrown. */
+async function loadVersionState(
+  name: string,
+  dir: string,
+  version: number,
+  config: ModelConfig,
+  server: ServerConfig,
+  devices: DeviceResolver,
+  log: Logger,
+  notify: () => void,
+): Promise<VersionState> {
+  const modelFile = join(dir, String(version), 'model.onnx');
+  const signature = fileSignature(modelFile);
+  const escape =
+    outsideRepository(dirname(dir), join(dir, String(version))) ?? outsideRepository(dirname(dir), modelFile);
+  if (escape) {
+    log.error({ version }, `model "${name}" version ${version} not loaded: ${escape}`);
+    return { version, state: 'failed', error: escape, signature };
+  }
+  if (!existsSync(modelFile)) {
+    log.error({ version }, `model "${name}" version ${version} not loaded: ${modelFile} does not exist`);
+    return { version, state: 'failed', error: `${modelFile} does not exist`, signature };
+  }
+  const started = performance.now();
+  try {
+    const onFailure = (reason: string) => {
+      log.error({ version }, `model "${name}" version ${version} is not ready any more: ${reason}`);
+      notify();
+    };
+    const loaded = await loadVersion(name, dir, version, config, server, devices.current, log, onFailure);
+    devices.observe(loaded.cudaFallbackReason);
+    log.info(
+      {
+        version,
+        device: loaded.runtime.device,
+        workers: loaded.runtime.concurrency,
+        batching: loaded.batching,
+        loadMs: Math.round(performance.now() - started),
+      },
+      `model "${name}" version ${version} ready`,
+    );
+    return { version, state: 'ready', loaded, signature };
+  } catch (error) {
+    const message = (error as Error).message;
+    log.error({ version }, `model "${name}" version ${version} not loaded: ${message}`);
+    return {
+      version,
+      state: 'failed',
+      error: message.includes(modelFile) ? message : `${modelFile}: ${message}`,
+      signature,
+    };
+  }
+}
+
+/** Which version folders a model serves, by its version policy (Triton's: latest by default, all, specific). */
+export function selectVersions(config: ModelConfig, available: number[]): number[] {
+  const policy = config.serving?.version_policy ?? 'latest';
+  if (policy === 'all') return available;
+  if (policy === 'latest') return available.length > 0 ? [available[available.length - 1]] : [];
+  return available.filter((v) => policy.specific.includes(v));
+}
+
+function versionFolders(dir: string): number[] {
+  return readdirSync(dir)
+    .filter((v) => VERSION_NAME.test(v) && statSync(join(dir, v)).isDirectory())
+    .map(Number)
+    .sort((a, b) => a - b);
+}
+
+/** Changes when a file is replaced or rewritten (size and modification time); '' when it does not exist. */
+function fileSignature(file: string): string {
+  if (!existsSync(file)) return '';
+  const stat = statSync(file);
+  return `${stat.size}:${stat.mtimeMs}`;
+}
+
+function modelFolders(dir: string): string[] {
+  return readdirSync(dir)
+    .filter((n) => MODEL_NAME.test(n) && statSync(join(dir, n)).isDirectory())
+    .sort();
+}
+
+/** Lets the requests on retired versions finish, then releases their sessions. */
+async function retire(versions: VersionState[]): Promise<void> {
+  await Promise.all(
+    versions.map(async (v) => {
+      if (v.state !== 'ready') return;
+      await v.loaded.leases.idle();
+      await v.loaded.runtime.close();
+    }),
+  );
 }

@@ -4,7 +4,8 @@
  *
  * Protocol (messages from the pool): { type: 'run', id, inputName, input: Float32Array, dims } → replies
  * { type: 'result', id, outputs, inferenceMs } or { type: 'error', id, message }. At start it replies once with
- * { type: 'ready', ... } or { type: 'failed', message }.
+ * { type: 'ready', ... } or { type: 'failed', message }. { type: 'close' } releases the session and ends the thread:
+ * the pool sends it instead of terminating the thread, which would abort the process if a native run were on it.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import ort from 'onnxruntime-node';
@@ -17,7 +18,10 @@ export interface WorkerInit {
   intraOpThreads: number;
 }
 
-export type WorkerRequest = { type: 'run'; id: number; inputName: string; input: Float32Array; dims: number[] };
+export type WorkerRequest =
+  | { type: 'run'; id: number; inputName: string; input: Float32Array; dims: number[] }
+  /** Sent only when no run is in progress: release the session and let the thread end. */
+  | { type: 'close' };
 
 export type WorkerReply =
   | { type: 'ready'; device: string; cudaFallbackReason?: string; inputs: TensorMetadata[]; outputs: TensorMetadata[] }
@@ -90,6 +94,11 @@ async function main(): Promise<void> {
   }
 
   port.on('message', async (request: WorkerRequest) => {
+    if (request.type === 'close') {
+      await session.release().catch(() => undefined);
+      port.close();
+      return;
+    }
     try {
       const feeds = { [request.inputName]: new ort.Tensor('float32', request.input, request.dims) };
       const started = performance.now();

@@ -22,6 +22,14 @@ export interface RunResult {
   inferenceMs: number;
 }
 
+export interface CloseOptions {
+  /**
+   * Answer the callers of batches still running with this error now, instead of waiting for their results. The
+   * runs themselves still finish before their sessions are released.
+   */
+  cancelRunning?: Error;
+}
+
 export interface ModelRuntime {
   /** Where the sessions run: "cpu" or "cuda:N". */
   readonly device: string;
@@ -31,5 +39,8 @@ export interface ModelRuntime {
   readonly concurrency: number;
   /** Runs one batch: `input` is the NCHW float32 tensor of `dims`. The buffer may be transferred (detached). */
   run(inputName: string, input: Float32Array, dims: number[]): Promise<RunResult>;
-  close(): Promise<void>;
+  /** Why the runtime can no longer run anything (its workers died and could not be replaced); undefined if it can. */
+  readonly failure?: string;
+  /** Takes no new runs, waits for the running ones, then releases the sessions. */
+  close(options?: CloseOptions): Promise<void>;
 }

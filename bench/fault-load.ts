@@ -1,0 +1,220 @@
+/**
+ * Load and fault benchmark (issue 12, item 8), against a real `luab serve` child process on loopback:
+ * 1. overload: the server's capacity is measured closed-loop, then requests are sent open-loop at 3x that rate
+ *    for --overload-seconds: how many are rejected (RESOURCE_EXHAUSTED) and how fast, the latency of the accepted
+ *    ones against the unloaded latency, the server's resident memory, and health afterwards;
+ * 2. memory: --requests requests in a row (closed loop); resident memory after warm-up against the end;
+ * 3. cancellation storm: --storm requests, each cancelled a few milliseconds after it is sent; then the queue must
+ *    be free: requests sent afterwards are all answered with their usual latency.
+ * Bounded in time and count; numbers go to docs/benchmarks.md.
+ *
+ *   npm run build && node dist/bench/fault-load.js [--overload-seconds 30] [--requests 100000] [--storm 5000]
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { status } from '@grpc/grpc-js';
+import { LuabClient, LuabError, type PredictInput } from '../client/luab-client.js';
+import { DEFAULTS } from '../server/config.js';
+import { readModelConfig } from '../server/model-repository/model-config.js';
+import { packageRoot } from '../server/util/package-root.js';
+import { percentile } from './serving/latency-stats.js';
+import { startServerProcess, type ServerProcess } from './serving/server-process.js';
+import { tensorInputs } from './serving/tensor-inputs.js';
+import { healthCheck } from '../test/helpers/raw-clients.js';
+
+const { values: args } = parseArgs({
+  options: {
+    'overload-seconds': { type: 'string', default: '30' },
+    requests: { type: 'string', default: '100000' },
+    storm: { type: 'string', default: '5000' },
+    models: { type: 'string', default: join(packageRoot(), 'models') },
+    'max-queue-size': { type: 'string', default: '64' },
+    // The latency an accepted request can see is about (requests admitted) / capacity: bound it for the overload.
+    'max-admitted-per-model': { type: 'string', default: '16' },
+  },
+});
+const OVERLOAD_SECONDS = Number(args['overload-seconds']);
+const REQUESTS = Number(args.requests);
+const STORM = Number(args.storm);
+const CLIENTS = 4;
+
+/** Resident memory of a process, in MiB, from /proc (Linux). */
+function rssMiB(pid: number): number {
+  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  if (!match) throw new Error(`no VmRSS for process ${pid}`);
+  return Number(match[1]) / 1024;
+}
+
+const ms = (sorted: Float64Array, p: number) => (sorted.length > 0 ? percentile(sorted, p).toFixed(1) : '-');
+const sortedOf = (values: number[]) => Float64Array.from(values).sort();
+
+async function closedLoop(
+  clients: LuabClient[],
+  input: PredictInput,
+  concurrency: number,
+  until: (done: number, elapsedMs: number) => boolean,
+  onDone?: (done: number) => void,
+): Promise<{ latencies: number[]; done: number; seconds: number; failures: number; why: string[] }> {
+  const latencies: number[] = [];
+  const why: string[] = [];
+  let done = 0;
+  let failures = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async (_, worker) => {
+      while (!until(done, performance.now() - started)) {
+        const sent = performance.now();
+        try {
+          await clients[worker % clients.length].predict(input);
+          latencies.push(performance.now() - sent);
+        } catch (error) {
+          failures += 1;
+          if (why.length < 5) why.push(String((error as Error).message));
+        }
+        done += 1;
+        onDone?.(done);
+      }
+    }),
+  );
+  return { latencies, done, seconds: (performance.now() - started) / 1000, failures, why };
+}
+
+async function overload(server: ServerProcess, clients: LuabClient[], input: PredictInput): Promise<void> {
+  const capacity = await closedLoop(clients, input, 16, (_, elapsed) => elapsed > 5000);
+  const rate = capacity.done / capacity.seconds;
+  const unloaded = await closedLoop(clients, input, 1, (done) => done >= 100);
+  const target = 3 * rate;
+  const accepted: number[] = [];
+  const rejected: number[] = [];
+  let other = 0;
+  let maxRss = rssMiB(server.pid);
+  const rssBefore = maxRss;
+  const calls: Promise<void>[] = [];
+  const started = performance.now();
+  let sent = 0;
+  // Open loop: requests leave on schedule whatever the answers do, as independent clients would send them.
+  await new Promise<void>((resolve) => {
+    const tick = setInterval(() => {
+      const elapsed = performance.now() - started;
+      if (elapsed >= OVERLOAD_SECONDS * 1000) {
+        clearInterval(tick);
+        resolve();
+        return;
+      }
+      maxRss = Math.max(maxRss, rssMiB(server.pid));
+      const due = Math.floor((elapsed / 1000) * target);
+      for (; sent < due; sent++) {
+        const at = performance.now();
+        calls.push(
+          clients[sent % clients.length].predict(input, { timeoutMs: 30_000 }).then(
+            () => void accepted.push(performance.now() - at),
+            (error: LuabError) => {
+              if (error.code === status.RESOURCE_EXHAUSTED) rejected.push(performance.now() - at);
+              else other += 1;
+            },
+          ),
+        );
+      }
+    }, 10);
+  });
+  await Promise.all(calls);
+  const health = await healthCheck(server.address, '');
+  const after = await closedLoop(clients, input, 1, (done) => done >= 50);
+  const a = sortedOf(accepted);
+  const r = sortedOf(rejected);
+  const u = sortedOf(unloaded.latencies);
+  console.log(
+    `\n## overload: 3x capacity for ${OVERLOAD_SECONDS} s (JPEG, --max-queue-size ${args['max-queue-size']}, ` +
+      `--max-admitted-per-model ${args['max-admitted-per-model']})`,
+  );
+  console.log(`capacity (closed loop, 16 in flight): ${rate.toFixed(0)} req/s; offered ${target.toFixed(0)} req/s`);
+  console.log(`sent ${sent}: accepted ${accepted.length}, RESOURCE_EXHAUSTED ${rejected.length}, other ${other}`);
+  console.log(`rejection latency p50 ${ms(r, 50)} ms, p99 ${ms(r, 99)} ms`);
+  console.log(`accepted latency p50 ${ms(a, 50)} ms, p99 ${ms(a, 99)} ms (unloaded p50 ${ms(u, 50)} ms)`);
+  console.log(`server RSS ${rssBefore.toFixed(0)} MiB before, max ${maxRss.toFixed(0)} MiB during`);
+  console.log(`afterwards: health ${health}, ${after.done - after.failures}/${after.done} requests answered`);
+}
+
+async function memory(server: ServerProcess, clients: LuabClient[], input: PredictInput): Promise<void> {
+  const warmUp = Math.min(10_000, Math.floor(REQUESTS / 10));
+  let afterWarmUp = 0;
+  let maxRss = 0;
+  const run = await closedLoop(
+    clients,
+    input,
+    16,
+    (done) => done >= REQUESTS,
+    (done) => {
+      if (done === warmUp) afterWarmUp = rssMiB(server.pid);
+      if (done % 1000 === 0) maxRss = Math.max(maxRss, rssMiB(server.pid));
+    },
+  );
+  const end = rssMiB(server.pid);
+  console.log(`\n## memory: ${run.done} requests in a row (tensor input, 16 in flight)`);
+  console.log(`${(run.done / run.seconds).toFixed(0)} req/s, ${run.failures} failed`);
+  console.log(
+    `server RSS after ${warmUp} requests ${afterWarmUp.toFixed(1)} MiB, at the end ${end.toFixed(1)} MiB ` +
+      `(${(((end - afterWarmUp) / afterWarmUp) * 100).toFixed(1)}%), max ${maxRss.toFixed(1)} MiB`,
+  );
+}
+
+async function storm(server: ServerProcess, clients: LuabClient[], input: PredictInput): Promise<void> {
+  const before = await closedLoop(clients, input, 4, (done) => done >= 200);
+  const outcomes = new Map<string, number>();
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: STORM }, async (_, i) => {
+      const controller = new AbortController();
+      setTimeout(() => controller.abort(), i % 5);
+      try {
+        await clients[i % clients.length].predict(input, { signal: controller.signal });
+        outcomes.set('answered', (outcomes.get('answered') ?? 0) + 1);
+      } catch (error) {
+        const name = status[(error as LuabError).code] ?? String(error);
+        outcomes.set(name, (outcomes.get(name) ?? 0) + 1);
+      }
+    }),
+  );
+  const stormSeconds = (performance.now() - started) / 1000;
+  const after = await closedLoop(clients, input, 4, (done) => done >= 200);
+  console.log(`\n## cancellation storm: ${STORM} requests, each cancelled 0-4 ms after sending (JPEG)`);
+  console.log(`over in ${stormSeconds.toFixed(1)} s: ${JSON.stringify(Object.fromEntries(outcomes))}`);
+  console.log(
+    `200 requests before: p50 ${ms(sortedOf(before.latencies), 50)} ms; after: p50 ` +
+      `${ms(sortedOf(after.latencies), 50)} ms, ${after.failures} failed ${JSON.stringify(after.why)}; ` +
+      `server RSS ${rssMiB(server.pid).toFixed(0)} MiB`,
+  );
+}
+
+async function main(): Promise<void> {
+  const model = readModelConfig(join(args.models, 'luab-in9-cnn', 'config.json'));
+  const jpeg = readFileSync(join(packageRoot(), 'examples', 'images', 'police-car.jpg'));
+  const [tensor] = await tensorInputs([{ name: 'police-car.jpg', bytes: jpeg } as never], model, DEFAULTS);
+  const server = await startServerProcess({
+    label: 'fault-load',
+    args: [
+      '--models',
+      args.models,
+      '--log-level',
+      'info',
+      '--drain-ms',
+      '0',
+      '--max-queue-size',
+      args['max-queue-size']!,
+      '--max-admitted-per-model',
+      args['max-admitted-per-model']!,
+    ],
+  });
+  const clients = Array.from({ length: CLIENTS }, () => new LuabClient(server.address));
+  try {
+    await overload(server, clients, { image: jpeg });
+    await storm(server, clients, { image: jpeg });
+    await memory(server, clients, { tensor });
+  } finally {
+    for (const client of clients) client.close();
+    await server.stop();
+  }
+}
+
+await main();

@@ -1,0 +1,55 @@
+/**
+ * The thread budget: by default the image decoders and the inference sessions of every loaded model version share
+ * the machine's cores instead of each taking all of them (N versions x W workers x cores intra-op threads plus
+ * decoders oversubscribe the CPU, and every thread then runs slower). Half the cores (at least one) decode; the
+ * rest are divided among all sessions, at least one thread each. The decoders run on libuv's thread pool (sharp
+ * queues its work there), so UV_THREADPOOL_SIZE must be at least the decode concurrency: libuv's default of 4
+ * would silently cap it. libuv reads the variable once, when its pool starts, so bin/luab.js sets it before
+ * anything runs.
+ *
+ * Pure functions only (no fs, no sharp): bin/luab.js imports this before libuv's pool exists.
+ */
+import { availableParallelism } from 'node:os';
+
+/** Images decoded at once: the setting, or half the cores (at least 1). */
+export function decodeConcurrencyFor(setting: number, cores = availableParallelism()): number {
+  return setting > 0 ? setting : Math.max(1, Math.floor(cores / 2));
+}
+
+/** libuv's pool size for that many decoders; never below libuv's own default of 4 (fs and dns use it too). */
+export function uvThreadpoolSizeFor(decodeConcurrency: number): number {
+  return Math.min(1024, Math.max(4, decodeConcurrency));
+}
+
+/** Intra-op threads per session when `sessions` sessions share what the decoders leave of the cores. */
+export function intraOpThreadsFor(sessions: number, decodeConcurrency: number, cores = availableParallelism()): number {
+  const inferenceCores = Math.max(1, cores - decodeConcurrency);
+  return Math.max(1, Math.floor(inferenceCores / Math.max(1, sessions)));
+}
+
+/**
+ * The decode concurrency a `luab serve` command line asks for (flag, then environment, else 0 = default), read
+ * from raw argv so it can run before the command is parsed.
+ */
+export function decodeSettingFromArgv(argv: readonly string[], env: NodeJS.ProcessEnv): number {
+  let raw: string | undefined = env.LUAB_PREPROCESS_CONCURRENCY;
+  argv.forEach((arg, i) => {
+    if (arg === '--preprocess-concurrency') raw = argv[i + 1];
+    else if (arg.startsWith('--preprocess-concurrency=')) raw = arg.slice('--preprocess-concurrency='.length);
+  });
+  const value = Number(raw);
+  return Number.isSafeInteger(value) && value > 0 ? value : 0;
+}
+
+/** The budget as `luab serve --help` and the start-up log show it. */
+export function describeThreadBudget(decodeSetting: number, cores = availableParallelism()): string {
+  const decode = decodeConcurrencyFor(decodeSetting, cores);
+  return (
+    `Thread budget on this machine (${cores} cores): ${decode} image decodes at once ` +
+    `(UV_THREADPOOL_SIZE ${process.env.UV_THREADPOOL_SIZE ?? uvThreadpoolSizeFor(decode)}); ` +
+    `${Math.max(1, cores - decode)} inference threads shared by the sessions of all loaded versions ` +
+    `(intra-op threads per session = that / sessions, at least 1; e.g. ${intraOpThreadsFor(1, decode, cores)} ` +
+    `for one version with one worker, ${intraOpThreadsFor(4, decode, cores)} for four sessions). ` +
+    `--intra-op-threads and --preprocess-concurrency override it.`
+  );
+}
