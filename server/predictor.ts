@@ -39,6 +39,17 @@ export class Predictor {
     this.preprocessLimit = pLimit(effectivePreprocessConcurrency(config));
   }
 
+  /**
+   * Runs `work` (a decode) under the server's preprocessing limit, the one Predict uses, so the KServe v2 and REST
+   * front ends cannot decode more images at once than the limit allows. Skips it if the client already left.
+   */
+  withPreprocessSlot<T>(context: CallContext, work: () => Promise<T>): Promise<T> {
+    return this.preprocessLimit(() => {
+      context.signal.throwIfAborted();
+      return work();
+    });
+  }
+
   async predict(request: PredictRequest, context: CallContext): Promise<PredictResponse> {
     const started = performance.now();
     const { entry, loaded } = this.repository.resolve(request.model, request.version);

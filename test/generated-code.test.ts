@@ -24,12 +24,18 @@ describe('generated code', () => {
           stdio: 'pipe',
         },
       );
-      const file = join('luab', 'v1', 'inference.ts');
-      assert.equal(
-        readFileSync(join(out, file), 'utf8'),
-        readFileSync(join(REPO_ROOT, 'proto', 'generated', file), 'utf8'),
-        'run `npm run generate` and commit the result',
-      );
+      const files = [
+        join('luab', 'v1', 'inference.ts'),
+        join('inference', 'grpc_service.ts'),
+        join('inference', 'model_config.ts'),
+      ];
+      for (const file of files) {
+        assert.equal(
+          readFileSync(join(out, file), 'utf8'),
+          readFileSync(join(REPO_ROOT, 'proto', 'generated', file), 'utf8'),
+          `${file}: run \`npm run generate\` and commit the result`,
+        );
+      }
     } finally {
       rmSync(out, { recursive: true, force: true });
     }

@@ -16,8 +16,14 @@ import { packageRoot } from '../util/package-root.js';
 import { assertCudaInstalled } from '../runtime/cuda-preflight.js';
 import { createInferenceService } from './inference-service.js';
 import { InferenceService } from '../../proto/generated/luab/v1/inference.js';
+import { GRPCInferenceServiceService } from '../../proto/generated/inference/grpc_service.js';
+import { createKserveService } from '../kserve/grpc-service.js';
+import { V2Inference } from '../kserve/v2-inference.js';
+import { InferenceStatistics } from '../metrics/statistics.js';
+import { RecordingPredictor } from '../metrics/recording-predictor.js';
 
 export const INFERENCE_SERVICE_NAME = 'luab.v1.Inference';
+export const KSERVE_SERVICE_NAME = 'inference.GRPCInferenceService';
 
 export interface RunningServer {
   /** The port actually bound (useful with port 0). */
@@ -29,7 +35,9 @@ export interface RunningServer {
 
 function reflectionService(): ReflectionService {
   const root = packageRoot();
-  const definition = loadSync([join(root, 'proto', 'luab', 'v1', 'inference.proto'), healthProtoPath], {
+  const protos = [join(root, 'proto', 'luab', 'v1', 'inference.proto'), healthProtoPath];
+  protos.push(join(root, 'proto', 'inference', 'grpc_service.proto'));
+  const definition = loadSync(protos, {
     includeDirs: [join(root, 'proto')],
   });
   return new ReflectionService(definition);
@@ -55,10 +63,20 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
     'grpc.max_receive_message_length': config.maxMessageBytes,
     'grpc.max_send_message_length': config.maxMessageBytes,
   });
-  const predictor = new Predictor(repository, config);
+  const statistics = new InferenceStatistics();
+  const predictor: Predictor = new RecordingPredictor(repository, config, statistics);
   server.addService(InferenceService, createInferenceService(predictor, repository, log.child({ module: 'grpc' })));
+  const v2 = new V2Inference(predictor, repository, config, statistics);
+  server.addService(
+    GRPCInferenceServiceService,
+    createKserveService(v2, repository, statistics, log.child({ module: 'kserve' })),
+  );
   const serving = repository.readyCount > 0 ? 'SERVING' : 'NOT_SERVING';
-  const health = new HealthImplementation({ '': serving, [INFERENCE_SERVICE_NAME]: serving });
+  const health = new HealthImplementation({
+    '': serving,
+    [INFERENCE_SERVICE_NAME]: serving,
+    [KSERVE_SERVICE_NAME]: serving,
+  });
   health.addToServer(server);
   reflectionService().addToServer(server);
 
@@ -81,6 +99,7 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
     (closing ??= (async () => {
       health.setStatus('', 'NOT_SERVING');
       health.setStatus(INFERENCE_SERVICE_NAME, 'NOT_SERVING');
+      health.setStatus(KSERVE_SERVICE_NAME, 'NOT_SERVING');
       await new Promise<void>((resolve) => {
         const force = setTimeout(() => {
           log.warn({ graceMs }, 'grace period over: cancelling the calls still running');

@@ -39,6 +39,9 @@ export class ModelRepository {
     private readonly models: Map<string, ModelEntry>,
     readonly defaultModel: string | undefined,
     private readonly log: Logger,
+    // Kept for loadModel/unloadModel (the KServe v2 repository extension).
+    private readonly server?: ServerConfig,
+    private readonly devices?: DeviceResolver,
   ) {}
 
   static async load(server: ServerConfig, log: Logger): Promise<ModelRepository> {
@@ -68,7 +71,7 @@ export class ModelRepository {
       { dir, models: names.length, ready: ready.map((m) => m.name), defaultModel, device: formatDevice(server.device) },
       'model repository loaded',
     );
-    return new ModelRepository(dir, models, defaultModel, log);
+    return new ModelRepository(dir, models, defaultModel, log, server, devices);
   }
 
   list(): ModelEntry[] {
@@ -109,6 +112,37 @@ export class ModelRepository {
       throw unavailable(`version: model "${modelName}" version ${version} failed to load: ${state.error}`);
     }
     return { entry: entry as ModelEntry & { config: ModelConfig }, loaded: state.loaded };
+  }
+
+  /**
+   * (Re)loads a model from its folder, as RepositoryModelLoad asks. The new versions are loaded before the old
+   * ones are dropped, so requests keep being served; if nothing of the new load is ready the old model stays and
+   * the error is thrown.
+   */
+  async loadModel(name: string): Promise<ModelEntry> {
+    if (!this.server || !this.devices) throw new Error('this repository cannot load models');
+    const dir = join(this.dir, name);
+    if (!MODEL_NAME.test(name) || !existsSync(dir) || !statSync(dir).isDirectory()) {
+      throw notFound('model_name', `no model folder "${name}" in ${this.dir}`);
+    }
+    const entry = await loadModel(name, dir, this.server, this.devices, this.log.child({ model: name }));
+    const previous = this.models.get(name);
+    if (previous && !previous.error && !entry.versions.some((v) => v.state === 'ready')) {
+      await closeEntry(entry, unavailable('load abandoned'));
+      const why = entry.error ?? entry.versions.map((v) => (v.state === 'failed' ? v.error : '')).join('; ');
+      throw unavailable(`model_name: "${name}" failed to load, the previous version keeps serving: ${why}`);
+    }
+    this.models.set(name, entry);
+    if (previous) await closeEntry(previous, unavailable(`model "${name}" was reloaded; retry`));
+    return entry;
+  }
+
+  /** Unloads every version of a model (RepositoryModelUnload): queued requests fail with UNAVAILABLE. */
+  async unloadModel(name: string): Promise<void> {
+    const entry = this.models.get(name);
+    if (!entry) throw notFound('model_name', `no model named "${name}"`);
+    this.models.set(name, { name, dir: entry.dir, config: entry.config, error: 'unloaded', versions: [] });
+    await closeEntry(entry, unavailable(`model "${name}" was unloaded`));
   }
 
   async close(reason: Error): Promise<void> {
@@ -180,4 +214,12 @@ async function loadModel(
     }
   }
   return entry;
+}
+
+async function closeEntry(entry: ModelEntry, reason: Error): Promise<void> {
+  for (const v of entry.versions) {
+    if (v.state !== 'ready') continue;
+    v.loaded.batcher.close(reason);
+    await v.loaded.runtime.close();
+  }
 }
