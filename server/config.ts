@@ -27,6 +27,8 @@ export interface ServerConfig {
   preprocessConcurrency: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   shutdownGraceMs: number;
+  /** HTTP/REST port (KServe v2 REST, /v1/predict, /metrics, the page at /); 0: off; -1: any free port. */
+  httpPort: number;
 }
 
 export class ConfigError extends Error {
@@ -197,6 +199,13 @@ export const SERVER_OPTIONS: OptionSpec[] = [
     doc: 'on SIGTERM/SIGINT, how long in-flight requests may finish',
     parse: integer(0, 3_600_000),
   },
+  {
+    key: 'httpPort',
+    flag: '--http-port <n>',
+    env: 'LUAB_HTTP_PORT',
+    doc: 'HTTP port: KServe v2 REST, POST /v1/predict, /metrics and the try-a-model page (0: off, -1: any free port)',
+    parse: integer(-1, 65535),
+  },
 ];
 
 export const DEFAULTS: ServerConfig = {
@@ -210,6 +219,7 @@ export const DEFAULTS: ServerConfig = {
   preprocessConcurrency: 0,
   logLevel: 'info',
   shutdownGraceMs: 10_000,
+  httpPort: 8000,
 };
 
 /** The default as help shows it, from {@link DEFAULTS}; undefined where the doc says how it is computed. */

@@ -21,6 +21,8 @@ import { createKserveService } from '../kserve/grpc-service.js';
 import { V2Inference } from '../kserve/v2-inference.js';
 import { InferenceStatistics } from '../metrics/statistics.js';
 import { RecordingPredictor } from '../metrics/recording-predictor.js';
+import { createMetricsRegistry } from '../metrics/prometheus.js';
+import { startHttpServer, type RunningHttpServer } from '../http/http-server.js';
 
 export const INFERENCE_SERVICE_NAME = 'luab.v1.Inference';
 export const KSERVE_SERVICE_NAME = 'inference.GRPCInferenceService';
@@ -29,6 +31,8 @@ export interface RunningServer {
   /** The port actually bound (useful with port 0). */
   port: number;
   repository: ModelRepository;
+  /** The HTTP port actually bound (KServe v2 REST, /metrics, the page); 0 when --http-port is 0 (off). */
+  httpPort: number;
   /** Stops taking calls, lets in-flight ones finish for up to graceMs, then closes the models. */
   close(graceMs?: number): Promise<void>;
 }
@@ -93,6 +97,24 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
     throw new ConfigError(`cannot listen on ${address}: ${(error as Error).message}`);
   }
   log.info({ address: `${config.host}:${port}`, device: formatDevice(config.device) }, 'luab server listening');
+  let http: RunningHttpServer | undefined;
+  if (config.httpPort !== 0) {
+    const metrics = createMetricsRegistry(repository, statistics);
+    const services = { repository, predictor, inference: v2, statistics, metrics };
+    try {
+      http = await startHttpServer(
+        config.host,
+        config.httpPort,
+        config.maxMessageBytes,
+        services,
+        log.child({ module: 'http' }),
+      );
+    } catch (error) {
+      server.forceShutdown();
+      await repository.close(new Error('server start aborted'));
+      throw error;
+    }
+  }
 
   let closing: Promise<void> | undefined;
   const close = (graceMs = config.shutdownGraceMs) =>
@@ -100,6 +122,7 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
       health.setStatus('', 'NOT_SERVING');
       health.setStatus(INFERENCE_SERVICE_NAME, 'NOT_SERVING');
       health.setStatus(KSERVE_SERVICE_NAME, 'NOT_SERVING');
+      const httpClosed = http?.close(graceMs);
       await new Promise<void>((resolve) => {
         const force = setTimeout(() => {
           log.warn({ graceMs }, 'grace period over: cancelling the calls still running');
@@ -111,8 +134,9 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
           resolve();
         });
       });
+      await httpClosed;
       await repository.close(unavailable('the server is shutting down'));
       log.info('luab server stopped');
     })());
-  return { port, repository, close };
+  return { port, repository, httpPort: http?.port ?? 0, close };
 }
