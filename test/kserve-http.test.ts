@@ -149,4 +149,19 @@ describe('KServe v2 REST and /v1/predict on the HTTP port', function () {
       assert.match(body.error, message, path);
     }
   });
+
+  it('serves the page and its files, offline (no external URL)', async () => {
+    const page = await fetch(`${base}/`);
+    assert.equal(page.status, 200);
+    assert.match(page.headers.get('content-type') ?? '', /^text\/html/);
+    const html = await page.text();
+    assert.match(html, /<script src="app\.js"/);
+    for (const file of ['app.js', 'style.css']) {
+      const response = await fetch(`${base}/${file}`);
+      assert.equal(response.status, 200, file);
+      // The SVG namespace is a name, not something loaded.
+      assert.doesNotMatch(await response.text(), /https?:\/\/(?!www\.w3\.org\/2000\/svg)/, `${file} loads nothing`);
+    }
+    assert.doesNotMatch(html, /(src|href)="https?:/);
+  });
 });
