@@ -152,8 +152,15 @@ export function createRoutes(s: RouteServices): Route[] {
       method: 'POST',
       path: /^\/v2\/repository\/index$/,
       handle: async (r) => {
-        const body = await r.body();
-        const ready = body.length > 0 && (JSON.parse(body.toString('utf8')) as { ready?: boolean }).ready === true;
+        const body = (await r.body()).toString('utf8');
+        let ready = false;
+        if (body.trim() !== '') {
+          try {
+            ready = (JSON.parse(body) as { ready?: boolean } | null)?.ready === true;
+          } catch (error) {
+            throw invalidArgument('body', `is not valid JSON (${(error as Error).message})`);
+          }
+        }
         return { body: repositoryIndex(s.repository, ready) };
       },
     },

@@ -43,7 +43,7 @@ function typedData(input: ModelInferRequest_InferInputTensor, count: number, fie
   switch (input.datatype) {
     case 'FP32':
       check(contents?.fp32Contents.length ?? 0, 'fp32_contents');
-      return Float32Array.from(contents!.fp32Contents);
+      return Float32Array.from(contents?.fp32Contents ?? []);
     case 'UINT8': {
       const values = contents?.uintContents ?? [];
       check(values.length, 'uint_contents');
@@ -54,7 +54,7 @@ function typedData(input: ModelInferRequest_InferInputTensor, count: number, fie
     }
     case 'BYTES':
       check(contents?.bytesContents.length ?? 0, 'bytes_contents');
-      return contents!.bytesContents;
+      return contents?.bytesContents ?? [];
     default:
       throw invalidArgument(`${field}.datatype`, `${input.datatype} is not accepted (FP32, UINT8 or BYTES)`);
   }

@@ -20,7 +20,7 @@ export function modelStatistics(
   for (const entry of entries) {
     for (const v of entry.versions) {
       if (v.state !== 'ready' || (wanted !== 0 && v.version !== wanted)) continue;
-      const s = statistics.version(entry.name, v.version);
+      const s = statistics.get(entry.name, v.version);
       const batcher = v.loaded.batcher.stats();
       report.push({
         name: entry.name,

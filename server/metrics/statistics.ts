@@ -60,23 +60,32 @@ export class InferenceStatistics {
   /** Called with every image decode's duration in seconds (the Prometheus histogram listens). */
   onDecode?: (seconds: number) => void;
 
+  /** The record of one version (zeros for a version not yet used; reading does not create it). */
+  get(model: string, version: number): VersionStatistics {
+    return this.versions.get(`${model}\u0000${version}`) ?? InferenceStatistics.empty(model, version);
+  }
+
+  private static empty(model: string, version: number): VersionStatistics {
+    return {
+      model,
+      version,
+      success: zero(),
+      fail: zero(),
+      queue: zero(),
+      computeInput: zero(),
+      computeInfer: zero(),
+      computeOutput: zero(),
+      lastInference: 0,
+      pointOutputs: 0,
+    };
+  }
+
   /** The record of one version, created on first use. */
-  version(model: string, version: number): VersionStatistics {
+  private version(model: string, version: number): VersionStatistics {
     const key = `${model}\u0000${version}`;
     let entry = this.versions.get(key);
     if (!entry) {
-      entry = {
-        model,
-        version,
-        success: zero(),
-        fail: zero(),
-        queue: zero(),
-        computeInput: zero(),
-        computeInfer: zero(),
-        computeOutput: zero(),
-        lastInference: 0,
-        pointOutputs: 0,
-      };
+      entry = InferenceStatistics.empty(model, version);
       this.versions.set(key, entry);
     }
     return entry;

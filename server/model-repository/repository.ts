@@ -133,7 +133,9 @@ export class ModelRepository {
       throw unavailable(`model_name: "${name}" failed to load, the previous version keeps serving: ${why}`);
     }
     this.models.set(name, entry);
-    if (previous) await closeEntry(previous, unavailable(`model "${name}" was reloaded; retry`));
+    if (previous) {
+      await closeEntry(previous, unavailable(`model "${name}" was reloaded; retry`), this.server.shutdownGraceMs);
+    }
     return entry;
   }
 
@@ -142,7 +144,7 @@ export class ModelRepository {
     const entry = this.models.get(name);
     if (!entry) throw notFound('model_name', `no model named "${name}"`);
     this.models.set(name, { name, dir: entry.dir, config: entry.config, error: 'unloaded', versions: [] });
-    await closeEntry(entry, unavailable(`model "${name}" was unloaded`));
+    await closeEntry(entry, unavailable(`model "${name}" was unloaded`), this.server?.shutdownGraceMs ?? 0);
   }
 
   async close(reason: Error): Promise<void> {
@@ -216,10 +218,20 @@ async function loadModel(
   return entry;
 }
 
-async function closeEntry(entry: ModelEntry, reason: Error): Promise<void> {
-  for (const v of entry.versions) {
-    if (v.state !== 'ready') continue;
-    v.loaded.batcher.close(reason);
-    await v.loaded.runtime.close();
+/** How often a replaced model's batchers are checked for remaining work. */
+const DRAIN_POLL_MS = 10;
+
+/**
+ * Closes a model that requests no longer reach (replaced or unloaded): what is queued or running finishes first,
+ * for up to `graceMs`, so a reload loses no request; what is left after that fails with `reason`.
+ */
+async function closeEntry(entry: ModelEntry, reason: Error, graceMs = 0): Promise<void> {
+  const ready = entry.versions.flatMap((v) => (v.state === 'ready' ? [v.loaded] : []));
+  const busy = () => ready.some((l) => l.batcher.stats().queued > 0 || l.batcher.stats().inFlight > 0);
+  const until = performance.now() + graceMs;
+  while (busy() && performance.now() < until) await new Promise((r) => setTimeout(r, DRAIN_POLL_MS));
+  for (const loaded of ready) {
+    loaded.batcher.close(reason);
+    await loaded.runtime.close();
   }
 }
