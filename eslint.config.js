@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'proto/generated/**', 'trainer/**', 'models/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'proto/generated/**', 'trainer/**', 'models/**', '.venv/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
