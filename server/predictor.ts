@@ -81,7 +81,10 @@ export class Predictor {
     }
     const preprocessed = performance.now();
 
-    const result = await loaded.batcher.submit(tensor, { deadline: context.deadline, signal: context.signal });
+    // A reload (KServe v2 RepositoryModelLoad) may have replaced this version during the decode: same version
+    // number, current sessions.
+    const current = input?.$case === 'image' ? this.repository.resolve(entry.name, loaded.version).loaded : loaded;
+    const result = await current.batcher.submit(tensor, { deadline: context.deadline, signal: context.signal });
     const postStarted = performance.now();
     const { classes, point, classPoints } = postprocess(config, result.outputs, k, geometry);
     const finished = performance.now();

@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { credentials, status, type ServiceError } from '@grpc/grpc-js';
 import { GRPCInferenceServiceClient, type ModelInferRequest } from '../proto/generated/inference/grpc_service.js';
+import { serializeBytesElements } from '../server/kserve/tensor-data.js';
+import { discImage } from './helpers/images.js';
 import { GOOD_MODELS } from './helpers/paths.js';
 import { startTestServer, type TestServer } from './helpers/test-server.js';
 
@@ -15,7 +17,9 @@ describe('KServe v2 repository load and unload', function () {
   let t: TestServer;
   let work: string;
   let client: InstanceType<typeof GRPCInferenceServiceClient>;
+  let jpeg: Buffer;
   before(async () => {
+    jpeg = await discImage(640, 480, [{ cx: 100, cy: 100, r: 30 }], 'jpeg');
     work = mkdtempSync(join(tmpdir(), 'luab-repo-'));
     cpSync(join(GOOD_MODELS, 'centroid'), join(work, 'centroid'), { recursive: true });
     // Requests wait up to 200 ms for a fuller batch, so some are always queued when the new version takes over.
@@ -47,21 +51,32 @@ describe('KServe v2 repository load and unload', function () {
     outputs: [{ name: 'logits', parameters: {} }],
     rawInputContents: [Buffer.alloc(3 * 48 * 64 * 4)],
   });
+  const imageRequest = (): ModelInferRequest => ({
+    ...tensorRequest(),
+    inputs: [{ name: 'image_bytes', datatype: 'BYTES', shape: [1], parameters: {}, contents: undefined }],
+    rawInputContents: [serializeBytesElements([jpeg])],
+  });
   const repo = (modelName: string) => ({ repositoryName: '', modelName, parameters: {} });
 
   it('answers every request sent while the model reloads', async () => {
     // 16 clients keep requests in flight until the reload has finished, so some are queued on the old version at
-    // the moment the new one takes over.
+    // the moment the new one takes over, and some (the encoded images, v2 and Predict) are being decoded.
     let reloaded = false;
     const reload = call('repositoryModelLoad', repo('centroid')).finally(() => (reloaded = true));
     const failures: string[] = [];
     let answered = 0;
     await Promise.all(
-      Array.from({ length: 16 }, async () => {
+      Array.from({ length: 16 }, async (_, i) => {
         while (!reloaded) {
-          await call('modelInfer', tensorRequest()).then(
+          const request =
+            i % 3 === 0
+              ? call('modelInfer', tensorRequest())
+              : i % 3 === 1
+                ? call('modelInfer', imageRequest())
+                : t.client.predict({ image: jpeg, model: 'centroid' });
+          await request.then(
             () => (answered += 1),
-            (error: ServiceError) => failures.push(error.details),
+            (error: Error) => failures.push(error.message),
           );
         }
       }),

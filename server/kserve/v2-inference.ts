@@ -195,7 +195,10 @@ export class V2Inference {
       this.statistics.recordDecode(performance.now() - started);
     }
     const preprocessed = performance.now();
-    const result = await loaded.batcher.submit(tensor, { deadline: context.deadline, signal: context.signal });
+    // Looked up again after the decode: a reload (RepositoryModelLoad) may have replaced this version meanwhile,
+    // and the replaced one closes once its queue is empty. Same version number, current sessions.
+    const current = item.kind === 'tensor' ? loaded : this.repository.resolve(entry.name, loaded.version).loaded;
+    const result = await current.batcher.submit(tensor, { deadline: context.deadline, signal: context.signal });
     return {
       outputs: result.outputs,
       geometry,

@@ -227,11 +227,14 @@ const DRAIN_POLL_MS = 10;
  */
 async function closeEntry(entry: ModelEntry, reason: Error, graceMs = 0): Promise<void> {
   const ready = entry.versions.flatMap((v) => (v.state === 'ready' ? [v.loaded] : []));
-  const busy = () => ready.some((l) => l.batcher.stats().queued > 0 || l.batcher.stats().inFlight > 0);
   const until = performance.now() + graceMs;
-  while (busy() && performance.now() < until) await new Promise((r) => setTimeout(r, DRAIN_POLL_MS));
-  for (const loaded of ready) {
-    loaded.batcher.close(reason);
-    await loaded.runtime.close();
-  }
+  const waitWhile = async (busy: () => boolean) => {
+    while (busy() && performance.now() < until) await new Promise((r) => setTimeout(r, DRAIN_POLL_MS));
+  };
+  await waitWhile(() => ready.some((l) => l.batcher.stats().queued > 0 || l.batcher.stats().inFlight > 0));
+  // Every batcher is closed before any session: a batch still running when its worker is terminated would never
+  // answer, so the sessions go only once no batch is in flight.
+  for (const loaded of ready) loaded.batcher.close(reason);
+  await waitWhile(() => ready.some((l) => l.batcher.stats().inFlight > 0));
+  for (const loaded of ready) await loaded.runtime.close();
 }
