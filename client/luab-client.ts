@@ -28,6 +28,9 @@ import {
   type PredictStreamResponse,
   type Tensor,
 } from '../proto/generated/luab/v1/inference.js';
+import { whenAborted } from './abort-fanout.js';
+import { decodeFieldViolations, STATUS_DETAILS_KEY, type FieldViolation } from './error-details.js';
+import { MULTI_ADDRESS_SCHEME, registerMultiAddressResolver, splitAddresses } from './multi-address-resolver.js';
 
 export type {
   ClassPoint,
@@ -40,12 +43,31 @@ export type {
   Tensor,
 } from '../proto/generated/luab/v1/inference.js';
 export { DataType, ModelVersion_State } from '../proto/generated/luab/v1/inference.js';
+export type { FieldViolation } from './error-details.js';
 
 export const DEFAULT_ADDRESS = 'localhost:50051';
 const DEFAULT_MAX_MESSAGE_BYTES = 32 * 1024 * 1024;
 
+/** TLS towards the server: the CA that signed its certificate, and for mutual TLS the client's own pair. */
+export interface TlsOptions {
+  /** PEM CA certificate(s) to verify the server with (default: the system's roots). */
+  ca?: Buffer;
+  /** PEM client certificate chain, for a server that asks for one (mutual TLS). */
+  cert?: Buffer;
+  /** PEM private key of `cert`. */
+  key?: Buffer;
+}
+
 export interface LuabClientOptions {
+  /** grpc-js channel credentials; overrides `tls`. Default: plaintext, or TLS when `tls` is given. */
   credentials?: ChannelCredentials;
+  /** Speak TLS (or mutual TLS) to the server. */
+  tls?: TlsOptions;
+  /**
+   * Bearer token sent with every call (`authorization: Bearer <token>`), for a server started with
+   * --auth-token-file. Use it with TLS: over plaintext anyone on the path can read it.
+   */
+  token?: string;
   /** Largest message sent or received (the server's default limit is the same). */
   maxMessageBytes?: number;
   /** Extra grpc-js channel options. */
@@ -70,12 +92,16 @@ export interface PredictInput {
   id?: string;
 }
 
-/** A failed call: the gRPC status code, its name, and the server's message (which names the bad field). */
+/**
+ * A failed call: the gRPC status code, its name, the server's message (which names the bad field), and the
+ * fields at fault as the server's rich error details list them (google.rpc.BadRequest; empty when it sent none).
+ */
 export class LuabError extends Error {
   readonly codeName: string;
   constructor(
     readonly code: status,
     readonly details: string,
+    readonly fieldViolations: readonly FieldViolation[] = [],
   ) {
     super(`${status[code] ?? code}: ${details}`);
     this.name = 'LuabError';
@@ -84,7 +110,9 @@ export class LuabError extends Error {
 }
 
 function toLuabError(error: ServiceError): LuabError {
-  return new LuabError(error.code, error.details || error.message);
+  const richDetails = error.metadata?.get(STATUS_DETAILS_KEY)[0];
+  const violations = Buffer.isBuffer(richDetails) ? decodeFieldViolations(richDetails) : [];
+  return new LuabError(error.code, error.details || error.message, violations);
 }
 
 export function toPredictRequest(input: PredictInput): PredictRequest {
@@ -103,34 +131,53 @@ export function toPredictRequest(input: PredictInput): PredictRequest {
   };
 }
 
-/** grpc-js target for one address or several (round-robin over a static list). */
+/** grpc-js target for one address or several (round-robin over a static list of names or IP addresses). */
 function target(addresses: string | string[]): { target: string; options: Partial<ClientOptions> } {
-  const list = Array.isArray(addresses)
-    ? addresses
-    : addresses
-        .split(',')
-        .map((a) => a.trim())
-        .filter(Boolean);
-  if (list.length <= 1) return { target: list[0] ?? DEFAULT_ADDRESS, options: {} };
-  const isIpv6 = list.every((a) => a.startsWith('['));
-  return {
-    target: `${isIpv6 ? 'ipv6' : 'ipv4'}:${list.join(',')}`,
-    options: { 'grpc.service_config': JSON.stringify({ loadBalancingConfig: [{ round_robin: {} }] }) },
-  };
+  const list = Array.isArray(addresses) ? addresses.map((a) => a.trim()).filter(Boolean) : splitAddresses(addresses);
+  // round_robin for one address too: a name that resolves to several pods (a Kubernetes headless Service)
+  // spreads calls over all of them, where grpc-js's default (pick_first) would use only the first.
+  const options = { 'grpc.service_config': JSON.stringify({ loadBalancingConfig: [{ round_robin: {} }] }) };
+  if (list.length <= 1) return { target: list[0] ?? DEFAULT_ADDRESS, options };
+  registerMultiAddressResolver();
+  return { target: `${MULTI_ADDRESS_SCHEME}:///${list.join(',')}`, options };
+}
+
+/** The error of a call whose signal was aborted before it started: it is not sent at all. */
+const abortedBeforeStart = () => new LuabError(status.CANCELLED, 'the call was aborted before it started');
+
+function channelCredentials(options: LuabClientOptions): ChannelCredentials {
+  if (options.credentials) return options.credentials;
+  if (!options.tls) return credentials.createInsecure();
+  if ((options.tls.cert === undefined) !== (options.tls.key === undefined)) {
+    throw new TypeError('LuabClient: tls.cert and tls.key go together (mutual TLS)');
+  }
+  return credentials.createSsl(options.tls.ca ?? null, options.tls.key ?? null, options.tls.cert ?? null);
 }
 
 export class LuabClient {
   private readonly client: InferenceClient;
+  private readonly token?: string;
 
   constructor(address: string | string[] = DEFAULT_ADDRESS, options: LuabClientOptions = {}) {
     const resolved = target(address);
     const maxBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
-    this.client = new InferenceClient(resolved.target, options.credentials ?? credentials.createInsecure(), {
+    this.token = options.token;
+    this.client = new InferenceClient(resolved.target, channelCredentials(options), {
       'grpc.max_receive_message_length': maxBytes,
       'grpc.max_send_message_length': maxBytes,
       ...resolved.options,
       ...options.channelOptions,
     });
+  }
+
+  /**
+   * The call's metadata. The token goes in as metadata rather than call credentials because grpc-js sends call
+   * credentials over TLS only, and a token on a loopback plaintext port is a legitimate set-up.
+   */
+  private metadata(): Metadata {
+    const metadata = new Metadata();
+    if (this.token !== undefined) metadata.set('authorization', `Bearer ${this.token}`);
+    return metadata;
   }
 
   private callOptions(options: CallOptions) {
@@ -145,14 +192,15 @@ export class LuabClient {
     request: Req,
     options: CallOptions,
   ): Promise<Res> {
+    if (options.signal?.aborted) return Promise.reject(abortedBeforeStart());
     return new Promise<Res>((resolve, reject) => {
-      const cancel = () => call.cancel();
-      const call = method.call(this.client, request, new Metadata(), this.callOptions(options), (error, response) => {
-        // A long-lived signal serves many calls: leave no listener behind.
-        options.signal?.removeEventListener('abort', cancel);
+      let forget = () => {};
+      const call = method.call(this.client, request, this.metadata(), this.callOptions(options), (error, response) => {
+        // A long-lived signal serves many calls: leave nothing of this one behind.
+        forget();
         return error ? reject(toLuabError(error)) : resolve(response);
       });
-      options.signal?.addEventListener('abort', cancel, { once: true });
+      if (options.signal) forget = whenAborted(options.signal, () => call.cancel());
     });
   }
 
@@ -179,9 +227,9 @@ export class LuabClient {
     inputs: Iterable<PredictInput> | AsyncIterable<PredictInput>,
     options: CallOptions & { maxInFlight?: number } = {},
   ): AsyncGenerator<PredictStreamResponse> {
-    const call = this.client.predictStream(new Metadata(), this.callOptions(options));
-    const cancel = () => call.cancel();
-    options.signal?.addEventListener('abort', cancel, { once: true });
+    if (options.signal?.aborted) throw abortedBeforeStart();
+    const call = this.client.predictStream(this.metadata(), this.callOptions(options));
+    const forget = options.signal ? whenAborted(options.signal, () => call.cancel()) : () => {};
     const maxInFlight = options.maxInFlight ?? 64;
     const received: PredictStreamResponse[] = [];
     let failure: LuabError | undefined;
@@ -230,7 +278,7 @@ export class LuabClient {
         throw new LuabError(status.INTERNAL, `the stream ended after ${answered} of ${sent} answers`);
       }
     } finally {
-      options.signal?.removeEventListener('abort', cancel);
+      forget();
       if (!finished) call.cancel();
     }
   }

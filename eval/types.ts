@@ -52,6 +52,11 @@ export interface EvalItem {
    * pixels pasted onto the background image (absPath is the foreground). `group` is then the foreground's id.
    */
   composite?: { foreground: string; mask: string; background: string };
+  /**
+   * Pixels to cut from every side before sending (ObjectNet: its 2-pixel red border, removed by the official
+   * loader objectnet-template-pytorch). Locations, if any, are in the uncropped image.
+   */
+  cropBorderPx?: number;
 }
 
 /** How the image must reach the model (the benchmark's own protocol). */
@@ -93,6 +98,11 @@ export interface ModelLabels {
 export interface ItemScore {
   /** The suite-space prediction (wnid) after the suite's mask or superclass map; null: unmapped (counts wrong). */
   predictedWnid: string | null;
+  /**
+   * Set (to the reason) when the item cannot be scored in the model's label space: ReaL's images without a
+   * label, an IN-9 model's images whose wnid has no IN-9 class. Counted in SuiteMetrics.counts.skipped.
+   */
+  skipped?: string;
   /** Top-1 correct under the suite's rule (ObjectNet: the default convention). */
   correct: boolean;
   /** Further named conventions of correctness (ObjectNet's two published ones, ReaL, ...). */
@@ -108,6 +118,8 @@ export interface ItemScore {
     centreInBox?: boolean;
     centreInMask?: boolean;
     centreDistance?: number;
+    /** Multi-label models: per class (wnid) of the item's classBoxes, that class's point against its boxes. */
+    perClass?: { wnid: string; inBox: boolean; distance: number }[];
   };
 }
 
@@ -131,6 +143,11 @@ export interface PredictionLine {
   version: number;
   latencyMs: number;
   attributes?: Record<string, string | number | boolean>;
+  /**
+   * The true box (EvalItem.location.box, stored-image pixels), copied so that the report can draw it on the
+   * sample images without re-reading the dataset's annotations. Optional: absent where the suite has no boxes.
+   */
+  box?: [number, number, number, number];
   /** Set instead of the prediction fields when the image failed permanently (undecodable file). */
   error?: { code: string; message: string };
 }
@@ -148,6 +165,11 @@ export interface MetricValue {
 export interface SuiteMetrics {
   suite: string;
   metrics: Record<string, MetricValue>;
+  /**
+   * Optional: the names in `metrics` that the report's Table 1 shows for this suite (the paper's column), in
+   * order. Absent: the first metric. Every metric still appears in the per-suite tables.
+   */
+  headline?: string[];
   /** Per-variant / per-group tables (per-corruption errors, per-area accuracy, ...), name → key → value. */
   breakdowns?: Record<string, Record<string, number>>;
   /** Said in the report: resized images under a no-resize protocol, items skipped by the label map, ... */
@@ -190,5 +212,7 @@ export interface RunReport {
     startedAt: string;
     finishedAt: string;
     imagesPerSecond: number;
+    /** Optional, set by `luab report` on a merge of shards: the shards it was made from (job id, shard). */
+    mergedFrom?: { id: string; shard: { index: number; count: number } }[];
   };
 }

@@ -11,8 +11,9 @@ DEBIAN_PACKAGES=(
   python3-ijson                                    # trainer/: streams the 398 MB COCO-AB JSON
   python3-grpcio python3-grpc-tools                # a second gRPC implementation that calls the server in tests
   fonts-dejavu-core                                # labels on the synth contact sheets (librsvg text via sharp)
-  python3-venv                                     # .venv/peers: tritonclient, the KServe v2 client of the tests
-  chromium                                         # the try-a-model page's browser test (playwright-core drives it)
+  python3-sklearn                                  # the AUPR/AUROC cross-check of eval/metrics/ood.ts
+  chromium                                         # report.html and the try-a-model page tested headless (playwright-core)
+  python3-venv openssl                             # .venv/peers (tritonclient) and deploy/ validators' venvs; TLS tests
 )
 
 missing=()
@@ -30,4 +31,5 @@ fi
 echo "setup: npm ci"
 npm ci --no-audit --no-fund
 
+./scripts/setup-deploy-tools.sh
 ./scripts/setup-python-peers.sh

@@ -27,6 +27,14 @@ export interface ServerConfig {
   preprocessConcurrency: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   shutdownGraceMs: number;
+  /** PEM certificate chain of the server: with tlsKey, the port speaks TLS. */
+  tlsCert?: string;
+  /** PEM private key of tlsCert. */
+  tlsKey?: string;
+  /** PEM CA certificate(s): clients must present a certificate signed by one (mutual TLS). */
+  tlsClientCa?: string;
+  /** File of accepted bearer tokens, one per line: calls (but health checks) without one are refused. */
+  authTokenFile?: string;
   /** HTTP/REST port (KServe v2 REST, /v1/predict, /metrics, the page at /); 0: off; -1: any free port. */
   httpPort: number;
 }
@@ -198,6 +206,34 @@ export const SERVER_OPTIONS: OptionSpec[] = [
     env: 'LUAB_SHUTDOWN_GRACE_MS',
     doc: 'on SIGTERM/SIGINT, how long in-flight requests may finish',
     parse: integer(0, 3_600_000),
+  },
+  {
+    key: 'tlsCert',
+    flag: '--tls-cert <file>',
+    env: 'LUAB_TLS_CERT',
+    doc: 'PEM certificate chain; with --tls-key the server speaks TLS (default: plaintext)',
+    parse: text,
+  },
+  {
+    key: 'tlsKey',
+    flag: '--tls-key <file>',
+    env: 'LUAB_TLS_KEY',
+    doc: 'PEM private key of --tls-cert',
+    parse: text,
+  },
+  {
+    key: 'tlsClientCa',
+    flag: '--tls-client-ca <file>',
+    env: 'LUAB_TLS_CLIENT_CA',
+    doc: 'PEM CA: clients must present a certificate it signed (mutual TLS)',
+    parse: text,
+  },
+  {
+    key: 'authTokenFile',
+    flag: '--auth-token-file <file>',
+    env: 'LUAB_AUTH_TOKEN_FILE',
+    doc: 'accepted bearer tokens, one per line; calls without one fail (health checks stay open)',
+    parse: text,
   },
   {
     key: 'httpPort',

@@ -2,8 +2,10 @@
  * The simulated annotator behind the training set's byproducts, after ImageNet-AB (paper: "Neglected Free
  * Lunch", ICCV 2023): an annotator sees the image on a HIT page, moves the mouse over it, and clicks to (re)select
  * it. The first click of a selected block is the point target. Its error profile follows the paper's statistics:
- * a configured share of clicks inside the GT box, the rest near misses toward the top-right (a comet-shaped tail)
- * and a few misclicks anywhere.
+ * whether the click lands inside the GT box depends on where the object is and how large it is (appendix E.1:
+ * 82.9% inside overall, but only 56.5% where a click at the image centre would miss the box), and on the worker
+ * (appendix D.1: workers differ); the misses are near misses toward the top-right (a comet-shaped tail) and a
+ * few misclicks anywhere.
  */
 import type { AnnotatorConfig, ClickConfig } from './config.js';
 import { Rng } from './rng.js';
@@ -22,6 +24,11 @@ export interface Click {
   y: number;
   kind: ClickKind;
 }
+
+/** Appendix E.1 of the paper, what the default click model is calibrated to: first clicks inside the GT box. */
+export const E1_INSIDE_BOX_RATE = 0.829;
+/** Appendix E.1: the same where a click at the image centre would miss the box. */
+export const E1_INSIDE_BOX_RATE_CENTRE_OUTSIDE_BOX = 0.565;
 
 const MAX_TRIES = 200;
 
@@ -66,15 +73,102 @@ function farOff(rng: Rng, box: UnitBox): Click | undefined {
 }
 
 /**
- * One click with the configured error profile. Inside the box with probability `inside_box_rate` exactly, as
- * long as the box leaves room outside it; a box covering the whole image can only be clicked inside.
+ * One worker's idiosyncrasies (appendix D.1): a click offset of their own, a steadier or shakier hand, and a skill
+ * that shifts their hit rate. Drawn from the run's seed and the worker id (`crowdStyles`), so a worker is the
+ * same on every image and in every run with that seed.
  */
-export function sampleClick(rng: Rng, c: ClickConfig, box: UnitBox, centroid: [number, number]): Click {
-  if (rng.bernoulli(c.inside_box_rate)) return onObject(rng, c, box, centroid);
+export interface WorkerStyle {
+  /** Added to `bias`, box widths/heights. */
+  bias: [number, number];
+  /** Multiplies `spread`. */
+  spreadFactor: number;
+  /** Added to the logit of the inside-box probability. */
+  skill: number;
+}
+
+/** The neutral worker: exactly the configured click model (tests of the model itself use it). */
+export const AVERAGE_WORKER: WorkerStyle = { bias: [0, 0], spreadFactor: 1, skill: 0 };
+
+/** The simulated crowd's worker ids (HITs are assigned to them in `planHits`). */
+export function workerIds(seed: number, config: AnnotatorConfig): string[] {
+  return Array.from({ length: config.worker_pool }, (_, i) => new Rng(seed, 'worker', i).hex(10, true));
+}
+
+function rawStyle(seed: number, c: ClickConfig, workerId: string): WorkerStyle {
+  const rng = new Rng(seed, 'worker-style', workerId);
+  return {
+    bias: [c.worker_bias_sd * rng.normal(), c.worker_bias_sd * rng.normal()],
+    spreadFactor: Math.exp(c.worker_spread_log_sd * rng.normal()),
+    skill: c.worker_skill_sd * rng.normal(),
+  };
+}
+
+/**
+ * Every worker's style, centred over the clicks the crowd makes: the mean bias and skill, weighted by `weights`
+ * (blocks per worker; 1 each when absent), are exactly 0 and the weighted geometric mean spread factor is 1. A
+ * small crowd (the default run's ~25 HITs go to ~25 of the 60 workers) would otherwise shift the whole dataset's
+ * rates by its own luck, and they would no longer be the calibrated ones; the workers still differ from each other.
+ */
+export function crowdStyles(
+  seed: number,
+  config: AnnotatorConfig,
+  weights?: ReadonlyMap<string, number>,
+): Map<string, WorkerStyle> {
+  const ids = workerIds(seed, config);
+  const raw = ids.map((id) => rawStyle(seed, config.click, id));
+  const w = ids.map((id) => (weights ? (weights.get(id) ?? 0) : 1));
+  const total = w.reduce((a, b) => a + b, 0) || 1;
+  const mean = (f: (s: WorkerStyle) => number): number => raw.reduce((a, s, i) => a + w[i] * f(s), 0) / total;
+  const [bx, by, skill] = [mean((s) => s.bias[0]), mean((s) => s.bias[1]), mean((s) => s.skill)];
+  const logSpread = mean((s) => Math.log(s.spreadFactor));
+  return new Map(
+    ids.map((id, i) => [
+      id,
+      {
+        bias: [raw[i].bias[0] - bx, raw[i].bias[1] - by],
+        spreadFactor: Math.exp(Math.log(raw[i].spreadFactor) - logSpread),
+        skill: raw[i].skill - skill,
+      },
+    ]),
+  );
+}
+
+const logit = (p: number): number => Math.log(p / (1 - p));
+const sigmoid = (z: number): number => 1 / (1 + Math.exp(-z));
+const clampRate = (p: number): number => Math.min(1 - 1e-9, Math.max(1e-9, p));
+
+/**
+ * P(the click lands inside the box), before misses are drawn: the rate for the object's position (does the box
+ * hold the image centre, where the eye starts?), moved on the logit scale by `size_slope` per doubling of the box
+ * area relative to `reference_area`, and by the worker's skill.
+ */
+export function insideProbability(c: ClickConfig, box: UnitBox, worker: WorkerStyle = AVERAGE_WORKER): number {
+  const base = insideBox(0.5, 0.5, box) ? c.inside_rate_centre_in_box : c.inside_rate_centre_outside_box;
+  const area = Math.max((box[2] - box[0]) * (box[3] - box[1]), 1e-6);
+  return sigmoid(logit(clampRate(base)) + c.size_slope * Math.log2(area / c.reference_area) + worker.skill);
+}
+
+/**
+ * One click with the configured error profile: inside the box with probability `insideProbability` exactly, as
+ * long as the box leaves room outside it (a box covering the whole image can only be clicked inside).
+ */
+export function sampleClick(
+  rng: Rng,
+  c: ClickConfig,
+  box: UnitBox,
+  centroid: [number, number],
+  worker: WorkerStyle = AVERAGE_WORKER,
+): Click {
+  const own = {
+    ...c,
+    bias: [c.bias[0] + worker.bias[0], c.bias[1] + worker.bias[1]] as [number, number],
+    spread: c.spread * worker.spreadFactor,
+  };
+  if (rng.bernoulli(insideProbability(c, box, worker))) return onObject(rng, own, box, centroid);
   const miss = rng.bernoulli(c.far_off_fraction)
-    ? (farOff(rng, box) ?? nearMiss(rng, c, box, centroid))
-    : (nearMiss(rng, c, box, centroid) ?? farOff(rng, box));
-  return miss ?? onObject(rng, c, box, centroid);
+    ? (farOff(rng, box) ?? nearMiss(rng, own, box, centroid))
+    : (nearMiss(rng, own, box, centroid) ?? farOff(rng, box));
+  return miss ?? onObject(rng, own, box, centroid);
 }
 
 /** Where and when a HIT showed the image; shared by all images of the HIT (planned in the main thread). */
@@ -89,6 +183,8 @@ export interface HitSlot {
   pageStartMs: number;
   hitSubmitTime: number;
   position: { x: number; y: number };
+  /** The worker's click style (`crowdStyles`, centred over this plan's blocks). */
+  worker: WorkerStyle;
 }
 
 export interface TimedPoint {
@@ -183,7 +279,7 @@ export function simulateBlock(rng: Rng, config: AnnotatorConfig, input: BlockInp
   let firstClickKind: ClickKind | undefined;
   let estimateTime: number;
   if (toggles > 0) {
-    const click = sampleClick(rng, config.click, input.box, input.centroid);
+    const click = sampleClick(rng, config.click, input.box, input.centroid, input.slot.worker);
     firstClickKind = click.kind;
     const clickMs = enterMs + rng.int(150, 1500);
     mouseTracking = mousePath(rng, edgePoint(rng), [click.x, click.y], enterMs, clickMs - rng.int(0, 40));
@@ -230,11 +326,11 @@ export function simulateBlock(rng: Rng, config: AnnotatorConfig, input: BlockInp
 
 /**
  * Assigns annotator rounds to HITs: round k holds the images that k+1 or more annotators saw, shuffled, cut into
- * HITs of pages_per_hit x images_per_page. Returns, per image, one slot per annotator.
+ * HITs of pages_per_hit x images_per_page. Returns, per image, one slot per annotator, with its worker's style.
  */
 export function planHits(seed: number, config: AnnotatorConfig, annotatorsPerImage: readonly number[]): HitSlot[][] {
   const perHit = config.pages_per_hit * config.images_per_page;
-  const workers = Array.from({ length: config.worker_pool }, (_, i) => new Rng(seed, 'worker', i).hex(10, true));
+  const workers = workerIds(seed, config);
   const columns = Math.max(1, Math.floor(Math.sqrt(config.images_per_page * 1.5)));
   const slots: HitSlot[][] = annotatorsPerImage.map(() => []);
   const rounds = Math.max(0, ...annotatorsPerImage);
@@ -264,9 +360,14 @@ export function planHits(seed: number, config: AnnotatorConfig, annotatorsPerIma
           imageIdx,
           pageStartMs: hitStartMs + pageIdx * pageMs,
           position: { x: 40 + (imageIdx % columns) * gap, y: 220 + Math.floor(imageIdx / columns) * gap },
+          worker: AVERAGE_WORKER,
         });
       });
     }
   }
+  const blocksPerWorker = new Map<string, number>();
+  for (const slot of slots.flat()) blocksPerWorker.set(slot.workerId, (blocksPerWorker.get(slot.workerId) ?? 0) + 1);
+  const styles = crowdStyles(seed, config, blocksPerWorker);
+  for (const slot of slots.flat()) slot.worker = styles.get(slot.workerId) ?? AVERAGE_WORKER;
   return slots;
 }

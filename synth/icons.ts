@@ -10,6 +10,7 @@ import sharp from 'sharp';
 import { CLASS_NAMES } from './classes.js';
 import { ConfigError } from './config.js';
 import { assetsDir } from './paths.js';
+import { packageRoot } from '../server/util/package-root.js';
 import { premultiply, type PremultipliedImage } from './raster.js';
 
 const require = createRequire(import.meta.url);
@@ -49,6 +50,43 @@ interface IconifySet {
 
 type IconClasses = Record<string, Record<string, string[]>>;
 
+/**
+ * The icon sets are ~69 MB that only `luab synth` uses, so they are not production dependencies (a server
+ * install, `npm ci --omit=dev`, leaves them out; package.json lists them as optional peers and dev
+ * dependencies). This names what is missing and how to get it, before a run writes anything.
+ */
+export class MissingIconSetsError extends Error {
+  constructor(readonly packages: string[]) {
+    const peers =
+      (
+        JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as {
+          peerDependencies?: Record<string, string>;
+        }
+      ).peerDependencies ?? {};
+    const install = packages.map((p) => (peers[p] ? `${p}@${peers[p]}` : p)).join(' ');
+    super(
+      `luab synth needs the emoji icon sets, and ${packages.join(', ')} ${packages.length === 1 ? 'is' : 'are'} not ` +
+        `installed (a production install leaves them out); install them with: npm install --no-save ${install}`,
+    );
+    this.name = 'MissingIconSetsError';
+  }
+}
+
+/** Throws {@link MissingIconSetsError} listing every icon-set package of `sets` that cannot be loaded. */
+export function assertIconSetsInstalled(sets: readonly string[]): void {
+  const missing = sets
+    .map((set) => `@iconify-json/${set}`)
+    .filter((pkg) => {
+      try {
+        require.resolve(`${pkg}/package.json`);
+        return false;
+      } catch {
+        return true;
+      }
+    });
+  if (missing.length > 0) throw new MissingIconSetsError(missing);
+}
+
 export function loadIconClasses(): IconClasses {
   return JSON.parse(readFileSync(join(assetsDir(), 'icon_classes.json'), 'utf8')) as IconClasses;
 }
@@ -83,6 +121,7 @@ export interface IconCatalogue {
 export function buildIconCatalogue(heldoutSets: readonly string[]): IconCatalogue {
   const classes = loadIconClasses();
   const sets = Object.keys(classes).sort();
+  assertIconSetsInstalled(sets);
   const unknown = heldoutSets.filter((s) => !sets.includes(s));
   if (unknown.length > 0) {
     throw new ConfigError(

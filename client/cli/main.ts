@@ -6,6 +6,7 @@ import { createPredictCommand } from '../commands/predict.js';
 import { createServeCommand } from '../commands/serve.js';
 import { createTrainerCommands } from '../commands/trainer.js';
 import { createSynthCommand } from '../../synth/command.js';
+import { createReportCommand } from '../commands/report.js';
 
 const program = new Command('luab').description(
   'LUAB: serve, query, evaluate and train classifiers that learn from annotation byproducts',
@@ -15,6 +16,7 @@ program.addCommand(createPredictCommand());
 program.addCommand(createModelsCommand());
 for (const command of createTrainerCommands()) program.addCommand(command);
 program.addCommand(createSynthCommand());
+program.addCommand(createReportCommand());
 
 // commander's own errors (unknown option, bad argument) are usage errors: exit 2, as POSIX tools do. Commands
 // added with addCommand() do not inherit these settings, so they are applied to each.

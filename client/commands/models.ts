@@ -1,16 +1,29 @@
 /** `luab models`: the models a server serves, their versions and state. */
 import { Command } from 'commander';
 import { LuabClient, LuabError, ModelVersion_State } from '../luab-client.js';
-import { addressOption, parsePositiveNumber } from '../cli/options.js';
+import {
+  addressOption,
+  clientSecurity,
+  parsePositiveNumber,
+  withSecurityOptions,
+  type SecurityFlags,
+} from '../cli/options.js';
 
 export function createModelsCommand(): Command {
-  return new Command('models')
+  return withSecurityOptions(new Command('models'))
     .description('list the models a server serves')
     .addOption(addressOption())
     .option('--json', 'print the ListModels response as JSON')
     .option('--timeout <seconds>', 'give up after this long', parsePositiveNumber, 10)
-    .action(async (options: { address: string; json?: boolean; timeout: number }) => {
-      const client = new LuabClient(options.address);
+    .action(async (options: SecurityFlags & { address: string; json?: boolean; timeout: number }) => {
+      let security: ReturnType<typeof clientSecurity>;
+      try {
+        security = clientSecurity(options);
+      } catch (error) {
+        console.error(`luab models: ${(error as Error).message}`);
+        process.exit(2);
+      }
+      const client = new LuabClient(options.address, security);
       try {
         const response = await client.listModels({ timeoutMs: options.timeout * 1000 });
         if (options.json) {

@@ -11,11 +11,18 @@ import { Command, Option } from 'commander';
 import pLimit from 'p-limit';
 import { drawPrediction } from '../draw.js';
 import { LuabClient, LuabError, type PredictResponse } from '../luab-client.js';
-import { addressOption, parseInteger, parsePositiveNumber } from '../cli/options.js';
+import {
+  addressOption,
+  clientSecurity,
+  parseInteger,
+  parsePositiveNumber,
+  withSecurityOptions,
+  type SecurityFlags,
+} from '../cli/options.js';
 
 const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.webp', '.gif', '.tif', '.tiff', '.avif', '.heic']);
 
-interface PredictOptions {
+interface PredictOptions extends SecurityFlags {
   address: string;
   model: string;
   modelVersion: number;
@@ -77,7 +84,7 @@ function drawTarget(draw: string, file: string, many: boolean, index: number): s
 }
 
 export function createPredictCommand(): Command {
-  return new Command('predict')
+  return withSecurityOptions(new Command('predict'))
     .description('classify images and locate their object with a LUAB model')
     .argument('<image...>', 'image files (JPEG, PNG, WebP, GIF, TIFF, AVIF) or folders of them')
     .addOption(addressOption())
@@ -94,6 +101,13 @@ export function createPredictCommand(): Command {
     .option('--timeout <seconds>', 'per-image deadline', parsePositiveNumber, 60)
     .option('--concurrency <n>', 'images in flight at once', parseInteger(1, 1024), 8)
     .action(async (images: string[], options: PredictOptions) => {
+      let security: ReturnType<typeof clientSecurity>;
+      try {
+        security = clientSecurity(options);
+      } catch (error) {
+        console.error(`luab predict: ${(error as Error).message}`);
+        process.exit(2);
+      }
       const files = expandImagePaths(images);
       if (files.length === 0) {
         console.error('luab predict: no image files found in the given paths');
@@ -101,7 +115,7 @@ export function createPredictCommand(): Command {
       }
       const many = files.length > 1;
       if (options.draw && many) mkdirSync(options.draw, { recursive: true });
-      const client = new LuabClient(options.address);
+      const client = new LuabClient(options.address, security);
       if (options.wait !== undefined) {
         try {
           await client.waitForReady(options.wait * 1000);

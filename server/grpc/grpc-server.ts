@@ -3,7 +3,7 @@
  * port, with message limits raised deliberately (the default 4 MiB would refuse ordinary photographs).
  */
 import { join } from 'node:path';
-import { Server, ServerCredentials } from '@grpc/grpc-js';
+import { Server } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
@@ -15,6 +15,8 @@ import { Predictor } from '../predictor.js';
 import { packageRoot } from '../util/package-root.js';
 import { assertCudaInstalled } from '../runtime/cuda-preflight.js';
 import { createInferenceService } from './inference-service.js';
+import { safeIntegerInterceptor, withSafeIntegerDecoding } from './safe-integers.js';
+import { bearerTokenInterceptor, readAuthTokens, serverCredentials } from './security.js';
 import { InferenceService } from '../../proto/generated/luab/v1/inference.js';
 import { GRPCInferenceServiceService } from '../../proto/generated/inference/grpc_service.js';
 import { createKserveService } from '../kserve/grpc-service.js';
@@ -39,15 +41,21 @@ export interface RunningServer {
 
 function reflectionService(): ReflectionService {
   const root = packageRoot();
+  // keepCase: reflection must describe the fields as the .proto names them (top_k, x_px); protobufjs's default
+  // camelCase would make grpcurl and other reflection clients reject the documented JSON names.
   const protos = [join(root, 'proto', 'luab', 'v1', 'inference.proto'), healthProtoPath];
   protos.push(join(root, 'proto', 'inference', 'grpc_service.proto'));
   const definition = loadSync(protos, {
     includeDirs: [join(root, 'proto')],
+    keepCase: true,
   });
   return new ReflectionService(definition);
 }
 
 export async function startServer(config: ServerConfig, log: Logger): Promise<RunningServer> {
+  // Security settings are read before the models load, so a bad file stops the start at once.
+  const credentials = serverCredentials(config);
+  const authTokens = config.authTokenFile === undefined ? undefined : readAuthTokens(config.authTokenFile);
   if (config.device.kind === 'cuda') assertCudaInstalled(config.device.deviceId);
   const repository = await ModelRepository.load(config, log.child({ module: 'models' }));
   if (config.device.kind === 'cuda') {
@@ -66,10 +74,15 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
   const server = new Server({
     'grpc.max_receive_message_length': config.maxMessageBytes,
     'grpc.max_send_message_length': config.maxMessageBytes,
+    // Authentication first: an unauthenticated call is refused before anything else looks at it.
+    interceptors: [...(authTokens ? [bearerTokenInterceptor(authTokens)] : []), safeIntegerInterceptor],
   });
   const statistics = new InferenceStatistics();
   const predictor: Predictor = new RecordingPredictor(repository, config, statistics);
-  server.addService(InferenceService, createInferenceService(predictor, repository, log.child({ module: 'grpc' })));
+  server.addService(
+    withSafeIntegerDecoding(InferenceService, INFERENCE_SERVICE_NAME),
+    createInferenceService(predictor, repository, log.child({ module: 'grpc' })),
+  );
   const v2 = new V2Inference(predictor, repository, config, statistics);
   server.addService(
     GRPCInferenceServiceService,
@@ -88,15 +101,21 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
   let port: number;
   try {
     port = await new Promise<number>((resolve, reject) =>
-      server.bindAsync(address, ServerCredentials.createInsecure(), (error, bound) =>
-        error ? reject(error) : resolve(bound),
-      ),
+      server.bindAsync(address, credentials, (error, bound) => (error ? reject(error) : resolve(bound))),
     );
   } catch (error) {
     await repository.close(new Error('server start aborted'));
     throw new ConfigError(`cannot listen on ${address}: ${(error as Error).message}`);
   }
-  log.info({ address: `${config.host}:${port}`, device: formatDevice(config.device) }, 'luab server listening');
+  log.info(
+    {
+      address: `${config.host}:${port}`,
+      device: formatDevice(config.device),
+      tls: config.tlsCert ? (config.tlsClientCa ? 'mutual' : 'server') : 'off',
+      auth: authTokens ? 'bearer' : 'off',
+    },
+    'luab server listening',
+  );
   let http: RunningHttpServer | undefined;
   if (config.httpPort !== 0) {
     const metrics = createMetricsRegistry(repository, statistics);
@@ -108,6 +127,7 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
         config.maxMessageBytes,
         services,
         log.child({ module: 'http' }),
+        { tlsCert: config.tlsCert, tlsKey: config.tlsKey, tlsClientCa: config.tlsClientCa, tokens: authTokens },
       );
     } catch (error) {
       server.forceShutdown();

@@ -10,6 +10,7 @@ import type { ModelRepository } from '../model-repository/repository.js';
 import type { Predictor } from '../predictor.js';
 import { callContext } from './call-context.js';
 import { toModelInfo } from './model-info.js';
+import { UndecodableRequest } from './safe-integers.js';
 import type {
   InferenceServer,
   PredictRequest,
@@ -42,8 +43,10 @@ export function createInferenceService(
       call.on('data', (request: PredictRequest) => {
         inFlight += 1;
         if (inFlight >= STREAM_MAX_IN_FLIGHT) call.pause();
-        predictor
-          .predict(request, context)
+        // An item whose 64-bit field did not fit (safe-integers.ts) is answered with its own error.
+        const answer =
+          request instanceof UndecodableRequest ? Promise.reject(request.error) : predictor.predict(request, context);
+        answer
           .then(
             (response): PredictStreamResponse => ({ id: request.id, result: { $case: 'response', value: response } }),
             (error): PredictStreamResponse => {

@@ -3,12 +3,25 @@
  * anyway): KServe v2 REST, POST /v1/predict, /metrics and the try-a-model page. Bodies are limited to
  * --max-message-bytes like gRPC messages; every error is `{"error": "..."}` with the matching HTTP status.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { ConfigError } from '../config.js';
+import { tokenAccepted } from '../grpc/security.js';
 import { HttpError, toHttpError } from './http-errors.js';
 import { createRoutes, type Reply, type RouteServices } from './routes.js';
+
+/** The gRPC port's security, applied to the HTTP port too (same PEM files, same tokens). */
+export interface HttpSecurity {
+  tlsCert?: string;
+  tlsKey?: string;
+  tlsClientCa?: string;
+  /** Accepted bearer tokens; every path but /v2/health/* needs one. */
+  tokens?: readonly string[];
+}
 
 export interface RunningHttpServer {
   port: number;
@@ -48,17 +61,41 @@ function send(response: ServerResponse, reply: Reply): void {
   response.end(body);
 }
 
+function tlsOptions(security: HttpSecurity) {
+  const read = (file: string, flag: string) => {
+    try {
+      return readFileSync(file);
+    } catch (error) {
+      throw new ConfigError(`${flag}: cannot read "${file}" (${(error as NodeJS.ErrnoException).code ?? error})`);
+    }
+  };
+  const ca = security.tlsClientCa ? read(security.tlsClientCa, '--tls-client-ca') : undefined;
+  return {
+    cert: read(security.tlsCert!, '--tls-cert'),
+    key: read(security.tlsKey!, '--tls-key'),
+    // Mutual TLS as on the gRPC port: a client certificate signed by the CA is required.
+    ...(ca ? { ca, requestCert: true, rejectUnauthorized: true } : {}),
+  };
+}
+
 export async function startHttpServer(
   host: string,
   port: number,
   maxBodyBytes: number,
   services: RouteServices,
   log: Logger,
+  security: HttpSecurity = {},
 ): Promise<RunningHttpServer> {
   const routes = createRoutes(services);
-  const server: Server = createServer((request, response) => {
+  const digests = security.tokens?.map((t) => createHash('sha256').update(t).digest());
+  const listener: RequestListener = (request, response) => {
     const url = new URL(request.url ?? '/', 'http://localhost');
     const handle = async (): Promise<Reply> => {
+      if (digests && !url.pathname.startsWith('/v2/health/')) {
+        const match = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '');
+        if (!match) throw new HttpError(401, 'authorization: missing; send "Authorization: Bearer <token>"');
+        if (!tokenAccepted(match[1], digests)) throw new HttpError(403, 'authorization: the token is not accepted');
+      }
       const matching = routes.filter((r) => r.path.test(url.pathname));
       if (matching.length === 0) throw new HttpError(404, `no such path: ${url.pathname}`);
       const route = matching.find((r) => r.method === request.method);
@@ -82,7 +119,9 @@ export async function startHttpServer(
           send(response, { status: httpStatus, body: { error: message } });
       },
     );
-  });
+  };
+  const server: Server =
+    security.tlsCert && security.tlsKey ? createTlsServer(tlsOptions(security), listener) : createServer(listener);
   server.requestTimeout = 0; // inference can queue; the client decides how long it waits
   const bound = await new Promise<number>((resolve, reject) => {
     server.once('error', (error) =>

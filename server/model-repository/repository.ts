@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { ConfigError, formatDevice, type ServerConfig } from '../config.js';
 import { notFound, unavailable } from '../errors.js';
+import { outsideRepository } from './contained-path.js';
 import { readModelConfig, type ModelConfig } from './model-config.js';
 import { loadVersion, type LoadedVersion } from './model-version.js';
 import { DeviceResolver } from '../runtime/device-resolver.js';
@@ -55,7 +56,7 @@ export class ModelRepository {
       .sort();
     const devices = new DeviceResolver(server.device, log);
     for (const name of names) {
-      const entry = await loadModel(name, join(dir, name), server, devices, log.child({ model: name }));
+      const entry = await loadModel(name, join(dir, name), server, devices, log.child({ model: name }), dir);
       models.set(name, entry);
     }
     const ready = [...models.values()].filter((m) => m.versions.some((v) => v.state === 'ready'));
@@ -125,7 +126,7 @@ export class ModelRepository {
     if (!MODEL_NAME.test(name) || !existsSync(dir) || !statSync(dir).isDirectory()) {
       throw notFound('model_name', `no model folder "${name}" in ${this.dir}`);
     }
-    const entry = await loadModel(name, dir, this.server, this.devices, this.log.child({ model: name }));
+    const entry = await loadModel(name, dir, this.server, this.devices, this.log.child({ model: name }), this.dir);
     const previous = this.models.get(name);
     if (previous && !previous.error && !entry.versions.some((v) => v.state === 'ready')) {
       await closeEntry(entry, unavailable('load abandoned'));
@@ -165,9 +166,12 @@ async function loadModel(
   server: ServerConfig,
   devices: DeviceResolver,
   log: Logger,
+  repositoryDir: string,
 ): Promise<ModelEntry> {
   const entry: ModelEntry = { name, dir, versions: [] };
   try {
+    const escape = outsideRepository(repositoryDir, dir) ?? outsideRepository(repositoryDir, join(dir, 'config.json'));
+    if (escape) throw new Error(escape);
     entry.config = readModelConfig(join(dir, 'config.json'));
   } catch (error) {
     entry.error = (error as Error).message;
@@ -185,6 +189,13 @@ async function loadModel(
   }
   for (const version of versions) {
     const modelFile = join(dir, String(version), 'model.onnx');
+    const escape =
+      outsideRepository(repositoryDir, join(dir, String(version))) ?? outsideRepository(repositoryDir, modelFile);
+    if (escape) {
+      entry.versions.push({ version, state: 'failed', error: escape });
+      log.error({ version }, `model "${name}" version ${version} not loaded: ${escape}`);
+      continue;
+    }
     if (!existsSync(modelFile)) {
       entry.versions.push({ version, state: 'failed', error: `${modelFile} does not exist` });
       log.error({ version }, `model "${name}" version ${version} not loaded: ${modelFile} does not exist`);

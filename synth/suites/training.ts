@@ -121,6 +121,7 @@ export const trainingPart: DatasetPart<TrainingJob> = {
           x: b.selectedRecord[0].x,
           y: b.selectedRecord[0].y,
           inside: insideBox(b.selectedRecord[0].x, b.selectedRecord[0].y, unitBox),
+          centreInBox: insideBox(0.5, 0.5, unitBox),
           kind: b.firstClickKind ?? 'unknown',
         }));
       record.clicks = clicks;
@@ -156,6 +157,11 @@ export const trainingPart: DatasetPart<TrainingJob> = {
         selected_block_rate: ratio(clicks.length, blocks),
         images_with_target: train.filter((r) => r.target).length,
         first_click_inside_box_rate: ratio(clicks.filter((c) => c.inside).length, clicks.length),
+        // appendix E.1's harder case: the object does not cover the image centre (paper: 56.5% inside)
+        first_click_inside_box_rate_centre_outside_box: ratio(
+          clicks.filter((c) => c.inside && !c.centreInBox).length,
+          clicks.filter((c) => !c.centreInBox).length,
+        ),
         first_click_kinds: clicks.reduce<Record<string, number>>(
           (acc, c) => ({ ...acc, [c.kind]: (acc[c.kind] ?? 0) + 1 }),
           {},

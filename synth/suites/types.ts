@@ -43,6 +43,8 @@ export interface RecordedClick {
   x: number;
   y: number;
   inside: boolean;
+  /** Whether the object's box holds the image centre (a centre click would hit it). */
+  centreInBox: boolean;
   kind: string;
 }
 

@@ -18,7 +18,7 @@ describe('synth config and pools', () => {
     });
     assert.deepEqual(merged.icons.heldout_sets, ['noto']);
     assert.equal(merged.annotator.click.spread, 0.3);
-    assert.equal(merged.annotator.click.inside_box_rate, DEFAULT_CONFIG.annotator.click.inside_box_rate);
+    assert.equal(merged.annotator.click.size_slope, DEFAULT_CONFIG.annotator.click.size_slope);
   });
 
   it('names every invalid field', () => {

@@ -5,6 +5,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
+import { E1_INSIDE_BOX_RATE } from '../../synth/annotator.js';
 import { BG_VARIANTS } from '../../synth/suites/backgrounds-challenge.js';
 import { CLASSES } from '../../synth/classes.js';
 import { CORRUPTION_NAMES } from '../../synth/corruptions/names.js';
@@ -178,7 +179,7 @@ describe('luab synth --small', function () {
     const tolerance = (p: number, n: number): number => 4 * Math.sqrt((p * (1 - p)) / n);
     const c = DEFAULT_CONFIG.annotator;
     assert.ok(
-      Math.abs(inside / clicks - c.click.inside_box_rate) <= tolerance(c.click.inside_box_rate, clicks),
+      Math.abs(inside / clicks - E1_INSIDE_BOX_RATE) <= tolerance(E1_INSIDE_BOX_RATE, clicks),
       `inside rate ${inside / clicks} over ${clicks}`,
     );
     assert.ok(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import importlib.util
 import math
 import os
 from dataclasses import dataclass, field
@@ -18,12 +19,14 @@ from typing import Any, Optional, Sequence, get_args, get_origin, get_type_hints
 import yaml
 
 from .byproducts import coco_ab, imagenet_ab
+from .data.rand_points import RAND_MODES
 from .geometry import CROP_MODES
 from .losses import OBJECTIVES
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 DATASETS = ("imagenet-ab", "coco-ab")
+COCO_CROP_RULES = ("drop-label", "keep-label")
 
 
 def _key(default: Any, help: str, group: str, choices: Optional[Sequence[str]] = None):
@@ -51,6 +54,13 @@ class TrainConfig:
     coco_train_images: Optional[str] = _key(None, "folder of the COCO training images (default: <data_dir>/train2014)", "data")
     coco_val_images: Optional[str] = _key(None, "folder of the COCO validation images (default: <data_dir>/val2014)", "data")
     coco_target_rule: str = _key("last-add", "COCO-AB point target rule", "data", coco_ab.TARGET_RULES)
+    coco_crop_rule: str = _key(
+        "drop-label",
+        "a class whose COCO-AB point leaves the training crop: drop-label (the official loader: the class is absent "
+        "from that sample) or keep-label (a positive without a point term)",
+        "data",
+        COCO_CROP_RULES,
+    )
     skip_bad: bool = _key(False, "skip malformed byproduct records (counted and reported) instead of failing", "data")
     # model
     model: str = _key("small_cnn", "backbone: small_cnn, resnet18/50/101/152, vit_tiny/small/base", "model")
@@ -61,10 +71,18 @@ class TrainConfig:
     mean: list[float] = _key(list(IMAGENET_MEAN), "per-channel normalisation mean", "model")
     std: list[float] = _key(list(IMAGENET_STD), "per-channel normalisation std", "model")
     prefer_timm: bool = _key(True, "use timm's backbones when timm is installed", "model")
+    drop_path: float = _key(0.0, "stochastic depth rate (timm's resnet*/vit_* backbones; needs timm)", "model")
     sync_bn: bool = _key(False, "convert BatchNorm to SyncBatchNorm under DDP (CUDA only)", "model")
     # objective
     objective: str = _key("luab", "baseline (no point loss), rand (uniform-random point), luab", "objective", OBJECTIVES)
     point_lambda: float = _key(10.0, "weight of the point loss (paper: 10 ImageNet; 5 or 50 COCO)", "objective")
+    rand_mode: str = _key(
+        "fresh-per-step",
+        "Rand's point: fresh-per-step (uniform in the crop, drawn every step) or fixed-per-image (drawn once, moved "
+        "with the crop); either way on exactly the samples LUAB regresses",
+        "objective",
+        RAND_MODES,
+    )
     label_smoothing: float = _key(0.1, "cross-entropy label smoothing (single-label)", "objective")
     smooth_l1_beta: float = _key(1.0, "smooth-L1 beta (PyTorch's default)", "objective")
     # augmentation
@@ -72,8 +90,24 @@ class TrainConfig:
     ratio: list[float] = _key([0.75, 1.3333333333333333], "RandomResizedCrop aspect-ratio range", "augmentation")
     hflip: float = _key(0.5, "horizontal flip probability", "augmentation")
     color_jitter: float = _key(0.4, "colour jitter strength (0: off)", "augmentation")
+    rand_augment: Optional[str] = _key(
+        None,
+        "timm RandAugment config (e.g. rand-m9-mstd0.5-inc1), its photometric ops only; needs timm",
+        "augmentation",
+    )
+    reprob: float = _key(0.0, "random erasing probability (timm's RandomErasing; needs timm)", "augmentation")
+    remode: str = _key("pixel", "random erasing fill", "augmentation", ("const", "rand", "pixel"))
+    mixup: float = _key(
+        0.0, "mixup alpha (0: off); the point loss is weighted by lambda per source; needs timm", "augmentation"
+    )
+    cutmix: float = _key(
+        0.0, "cutmix alpha (0: off); the point of the source that covers more of the image, if visible; needs timm",
+        "augmentation",
+    )  # fmt: skip
+    mixup_prob: float = _key(1.0, "probability of mixing a batch when mixup or cutmix is on", "augmentation")
+    mixup_switch_prob: float = _key(0.5, "probability of cutmix instead of mixup when both are on", "augmentation")
     # optimisation
-    opt: str = _key("adamw", "optimizer", "optimisation", ("adamw", "sgd"))
+    opt: str = _key("adamw", "optimizer (adamp: timm's AdamP, needs timm)", "optimisation", ("adamw", "sgd", "adamp"))
     lr: float = _key(1e-3, "peak learning rate", "optimisation")
     weight_decay: float = _key(0.05, "weight decay (not on biases and norm weights)", "optimisation")
     momentum: float = _key(0.9, "SGD momentum", "optimisation")
@@ -120,6 +154,24 @@ class TrainConfig:
                 problems.append(f"{name}: needs 2 increasing positive values, got {pair}")
         if not 0 <= self.hflip <= 1:
             problems.append(f"hflip: a probability in [0, 1], got {self.hflip}")
+        for name in ("mixup", "cutmix"):
+            if not math.isfinite(getattr(self, name)) or getattr(self, name) < 0:
+                problems.append(f"{name}: a Beta alpha >= 0 (0: off), got {getattr(self, name)}")
+        for name in ("drop_path", "reprob", "mixup_prob", "mixup_switch_prob"):
+            if not 0 <= getattr(self, name) <= 1:
+                problems.append(f"{name}: a probability in [0, 1], got {getattr(self, name)}")
+        if self.drop_path > 0 and self.model == "small_cnn":
+            problems.append("drop_path: small_cnn has no residual blocks to drop; use 0 or a resnet/vit model")
+        missing = timm_keys_set(self)
+        if missing and importlib.util.find_spec("timm") is None:
+            problems.append(
+                f"{', '.join(missing)}: need timm, which is not installed "
+                "(trainer/scripts/make_timm_venv.sh makes a venv with it; or turn these keys off"
+                + (", and opt: adamw replaces adamp" if "opt" in missing else "")
+                + ")"
+            )
+        if self.drop_path > 0 and not self.prefer_timm:
+            problems.append("drop_path: needs timm's backbones, but prefer_timm is false")
         if self.dataset == "coco-ab":
             for name in ("coco_ab_json", "coco_train_instances"):
                 if not getattr(self, name):
@@ -133,6 +185,16 @@ class TrainConfig:
 
 class ConfigError(ValueError):
     pass
+
+
+def timm_keys_set(config: TrainConfig) -> list[str]:
+    """The keys whose setting needs timm (its RandAugment, RandomErasing, Mixup, AdamP, drop-path backbones)."""
+    keys = [k for k in ("drop_path", "reprob", "mixup", "cutmix") if getattr(config, k) > 0]
+    if config.rand_augment:
+        keys.insert(0, "rand_augment")
+    if config.opt == "adamp":
+        keys.append("opt")
+    return keys
 
 
 def _flag(name: str) -> str:

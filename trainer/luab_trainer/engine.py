@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import math
 from dataclasses import dataclass
-from typing import Optional
+from typing import Callable, Optional
 
 import numpy as np
 import torch
@@ -29,6 +29,8 @@ class StepContext:
     clip_grad: Optional[float]
     dist: DistInfo
     progress: bool
+    #: mixup/cutmix of each training batch (data/mixing.py), on the device, before the forward pass
+    mixer: Optional[Callable[[dict], dict]] = None
 
 
 def autocast(device: torch.device, enabled: bool):
@@ -99,6 +101,8 @@ def train_one_epoch(
     bar = tqdm(loader, desc=f"epoch {epoch}", unit="batch", leave=False, disable=not (ctx.progress and ctx.dist.is_main))
     for step, batch in enumerate(bar):
         batch = to_device(batch, ctx.device)
+        if ctx.mixer is not None:
+            batch = ctx.mixer(batch)
         parts = train_step(model, criterion, batch, optimizer, scheduler, scaler, ctx, f"epoch {epoch}, step {step}")
         n = batch["image"].shape[0]
         loss = parts["loss"].item()

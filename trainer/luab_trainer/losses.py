@@ -2,7 +2,8 @@
 
 A small wrapper in the manner of DeiT's ``DistillationLoss``: it returns the parts so that the engine can log
 them. The regression term averages over the point slots that have a target (weight 1): single-label, the samples
-with a target; multi-label, the (sample, class) pairs present with a target. Slots without one contribute
+with a target; multi-label, the (sample, class) pairs present with a target. Under mixup the weights are the
+sources' lambdas, so the average is over the weight, not the count. Slots without one contribute
 nothing, and a batch without any gives a zero term (still attached to the graph, so DDP sees every parameter).
 """
 
@@ -30,6 +31,9 @@ class LuabLoss(nn.Module):
     def classification(self, logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         if self.multi_label:
             return F.binary_cross_entropy_with_logits(logits, labels.to(logits.dtype))
+        if labels.is_floating_point():
+            # soft targets of mixup/cutmix (data/mixing.py): they already carry the label smoothing, as timm's
+            return torch.sum(-labels * F.log_softmax(logits.float(), dim=-1), dim=-1).mean()
         return F.cross_entropy(logits, labels, label_smoothing=self.label_smoothing)
 
     def forward(
@@ -48,6 +52,9 @@ class LuabLoss(nn.Module):
         if points is None:
             zero = loss_cls.new_zeros(())
             return {"loss": loss_cls, "loss_cls": loss_cls.detach(), "loss_point": zero, "point_count": zero}
+        if point_targets.shape[1] != points.shape[1]:
+            # mixup/cutmix give every slot one target per source (data/mixing.py): the one prediction meets each
+            points = points.repeat(1, point_targets.shape[1] // points.shape[1], 1)
         per_slot = F.smooth_l1_loss(
             points.float(), point_targets.float(), reduction="none", beta=self.smooth_l1_beta
         ).mean(dim=-1)

@@ -27,7 +27,14 @@ def create_optimizer(model, name: str, lr: float, weight_decay: float, momentum:
         return torch.optim.AdamW(groups, lr=lr)
     if name == "sgd":
         return torch.optim.SGD(groups, lr=lr, momentum=momentum, nesterov=True)
-    raise ValueError(f"unknown optimizer {name!r} (adamw, sgd)")
+    if name == "adamp":
+        # the paper's COCO optimizer (appendix F; Heo et al., 2021, from the same lab); timm ships it
+        try:
+            from timm.optim import AdamP
+        except ImportError:
+            raise RuntimeError("opt: adamp needs timm, which is not installed (adamw is the nearest without it)") from None
+        return AdamP(groups, lr=lr)
+    raise ValueError(f"unknown optimizer {name!r} (adamw, sgd, adamp)")
 
 
 def warmup_cosine(step: int, total_steps: int, warmup_steps: int, lr: float, warmup_lr: float, min_lr: float) -> float:

@@ -22,6 +22,7 @@ from .config import TrainConfig, write_resolved
 from .data.classes import ClassInfo
 from .data.factory import build_data
 from .data.loader import build_eval_loader, build_train_loader, seed_epoch
+from .data.mixing import BatchMixer
 from .distributed import DistInfo, init_distributed, shutdown
 from .engine import StepContext, evaluate, train_one_epoch
 from .export import ExportResult, ExportSpec, export_to_repository
@@ -56,7 +57,8 @@ def point_slots(objective: str, multi_label: bool, num_classes: int) -> int:
 
 def build_model_for(cfg: TrainConfig, num_classes: int, multi_label: bool) -> PointClassifier:
     size = (cfg.input_size, cfg.input_size)
-    return create_model(cfg.model, num_classes, point_slots(cfg.objective, multi_label, num_classes), size, cfg.prefer_timm)
+    slots = point_slots(cfg.objective, multi_label, num_classes)
+    return create_model(cfg.model, num_classes, slots, size, cfg.prefer_timm, cfg.drop_path)
 
 
 def export_spec(cfg: TrainConfig, classes: list[ClassInfo], multi_label: bool, history: list[dict]) -> ExportSpec:
@@ -73,7 +75,9 @@ def export_spec(cfg: TrainConfig, classes: list[ClassInfo], multi_label: bool, h
             "dataset": cfg.dataset,
             "data_dir": cfg.data_dir,
             "target_rule": cfg.coco_target_rule if cfg.dataset == "coco-ab" else cfg.target_rule,
+            **({"crop_rule": cfg.coco_crop_rule} if cfg.dataset == "coco-ab" else {}),
         },
+        **({"rand_mode": cfg.rand_mode} if cfg.objective == "rand" else {}),
         "final_metrics": {k: v for k, v in final.items() if k.startswith("val_") or k.startswith("loss")},
     }
     return ExportSpec(
@@ -154,7 +158,11 @@ def _train(cfg: TrainConfig, device: torch.device, info: DistInfo) -> dict:
         start_epoch, history = state["epoch"], list(state["history"])
         _logger.info("resuming %s after epoch %d of %d", run_dir, start_epoch, cfg.epochs)
 
-    ctx = StepContext(device=device, amp=amp, clip_grad=cfg.clip_grad, dist=info, progress=cfg.progress)
+    mixer = None
+    if cfg.mixup > 0 or cfg.cutmix > 0:
+        mixer = BatchMixer(cfg.mixup, cfg.cutmix, cfg.mixup_prob, cfg.mixup_switch_prob, cfg.label_smoothing,
+                           len(data.classes), data.multi_label)  # fmt: skip
+    ctx = StepContext(device=device, amp=amp, clip_grad=cfg.clip_grad, dist=info, progress=cfg.progress, mixer=mixer)
     log_path = os.path.join(run_dir, "log.jsonl")
     for epoch in range(start_epoch, cfg.epochs):
         started = time.perf_counter()

@@ -12,6 +12,9 @@ from PIL import Image, ImageDraw
 
 from luab_trainer.byproducts.errors import ByproductFormatError, SkipCounter
 from luab_trainer.data.coco_ab import build_coco_ab, coco_classes, read_coco_instances
+from luab_trainer.data.factory import build_data
+from luab_trainer.data.point_dataset import PointAnnotations, PointDataset
+from luab_trainer.data.transforms import RandomResizedCropWithPoints
 from luab_trainer.train import run_training
 
 CATEGORIES = [{"id": 5, "name": "red thing"}, {"id": 9, "name": "blue thing"}, {"id": 2, "name": "green thing"}]
@@ -106,3 +109,51 @@ def test_multi_label_run_exports_points(coco, tmp_path):
     jsonschema.validate(exported, json.loads((REPO_ROOT / "docs" / "model-config.schema.json").read_text()))
     assert exported["task"] == "multi-label" and exported["outputs"] == {"logits": "logits", "points": "points"}
     assert [label["name"] for label in exported["labels"]] == ["green thing", "red thing", "blue thing"]
+
+
+class LeftHalfCrop:
+    """A training transform with a known crop: the left half of the image, at full height."""
+
+    def __init__(self) -> None:
+        self.crop = RandomResizedCropWithPoints((20, 10), (1.0, 1.0), (1.0, 1.0), "bilinear")
+
+    def __call__(self, image, points, weights):
+        return self.crop.apply(image, points, weights, top=0, left=0, height=image.height, width=image.width // 2)
+
+
+def two_point_annotations(tmp_path) -> PointAnnotations:
+    """One 40x40 image with three classes: class 0's point on the left, class 1's on the right, class 2 present
+    without a point."""
+    path = tmp_path / "one.png"
+    Image.new("RGB", (40, 40)).save(path)
+    return PointAnnotations(
+        paths=[str(path)],
+        labels=np.array([[1.0, 1.0, 1.0]], np.float32),
+        points=np.array([[[0.2, 0.5], [0.8, 0.5], [0.5, 0.5]]], np.float32),
+        weights=np.array([[1.0, 1.0, 0.0]], np.float32),
+    )
+
+
+def test_class_whose_point_leaves_the_crop_is_dropped_by_default(tmp_path, coco):
+    ann = two_point_annotations(tmp_path)
+    item = PointDataset(ann, LeftHalfCrop(), [0.5] * 3, [0.25] * 3, drop_labels_outside_crop=True)[0]
+    assert item["point_weight"].tolist() == [1.0, 0.0, 0.0]
+    assert item["label"].tolist() == [1.0, 0.0, 1.0]  # the official rule; class 2 never had a point: kept
+    kept = PointDataset(ann, LeftHalfCrop(), [0.5] * 3, [0.25] * 3, drop_labels_outside_crop=False)[0]
+    assert kept["label"].tolist() == [1.0, 1.0, 1.0] and kept["point_weight"].tolist() == [1.0, 0.0, 0.0]
+    # the configuration: drop-label is the default for COCO-AB, keep-label the option
+    root, train_instances, _, ab = coco
+    paths = dict(dataset="coco-ab", coco_ab_json=ab, coco_train_instances=train_instances,
+                 coco_train_images=str(root / "train"), val_split="")  # fmt: skip
+    assert build_data(toy_config(str(root), str(tmp_path), **paths), progress=False).train.drop_labels_outside_crop
+    keep = toy_config(str(root), str(tmp_path), coco_crop_rule="keep-label", **paths)
+    assert not build_data(keep, progress=False).train.drop_labels_outside_crop
+
+
+def test_single_label_keeps_its_class_when_the_point_leaves_the_crop(tmp_path):
+    ann = two_point_annotations(tmp_path)
+    single = PointAnnotations(ann.paths, np.array([2]), ann.points[:, 1:2], ann.weights[:, 1:2])
+    item = PointDataset(single, LeftHalfCrop(), [0.5] * 3, [0.25] * 3)[0]
+    assert item["label"].item() == 2 and item["point_weight"].tolist() == [0.0]
+    with pytest.raises(ValueError, match="multi-label"):
+        PointDataset(single, LeftHalfCrop(), [0.5] * 3, [0.25] * 3, drop_labels_outside_crop=True)

@@ -4,6 +4,9 @@ onnx.checker, parity with PyTorch through onnxruntime-node (the server's runtime
 from __future__ import annotations
 
 import json
+import shutil
+import sys
+import types
 
 import jsonschema
 import onnx
@@ -13,7 +16,8 @@ from conftest import REPO_ROOT
 
 from luab_trainer.export import ExportError, ExportSpec, export_to_repository
 from luab_trainer.models import create_model
-from luab_trainer.onnx_runtime import NodeOnnxRuntime, find_runner
+from luab_trainer.models.point_classifier import PointClassifier
+from luab_trainer.onnx_runtime import NodeOnnxRuntime, OnnxRuntimeUnavailable, PythonOnnxRuntime, find_runner
 
 SCHEMA = json.loads((REPO_ROOT / "docs" / "model-config.schema.json").read_text())
 LABELS = [{"name": "disk", "wnid": "n00000001"}, {"name": "square", "wnid": "n00000002"}, {"name": "triangle"}]
@@ -29,10 +33,21 @@ def spec(multi_label: bool = False, **overrides) -> ExportSpec:
 
 @pytest.fixture(scope="module")
 def runner():
-    """The runtime the parity check uses here must be onnxruntime-node (CI has no Python onnxruntime)."""
-    chosen = find_runner()
-    assert isinstance(chosen, NodeOnnxRuntime) or chosen.name.startswith("onnxruntime"), chosen
-    return chosen
+    """The parity checks here run on onnxruntime-node, the server's own runtime, whether or not Python's
+    onnxruntime is installed (find_runner would prefer it): what is served is what is checked."""
+    node = shutil.which("node")
+    assert node is not None, "node is not on the PATH: the parity tests need Node.js and `npm ci`"
+    return NodeOnnxRuntime(node)
+
+
+def test_find_runner_prefers_python_then_node_then_fails_naming_both(monkeypatch):
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)  # `import onnxruntime` now raises ImportError
+    assert isinstance(find_runner(), NodeOnnxRuntime)
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    with pytest.raises(OnnxRuntimeUnavailable, match="install Python onnxruntime, or Node.js"):
+        find_runner()
+    monkeypatch.setitem(sys.modules, "onnxruntime", types.ModuleType("onnxruntime"))
+    assert isinstance(find_runner(), PythonOnnxRuntime)
 
 
 def onnx_io(path: str) -> tuple[list, dict]:
@@ -118,3 +133,25 @@ def test_invalid_config_is_refused_before_anything_is_written(tmp_path, runner):
     assert list((tmp_path / "bad").iterdir()) == []
     with pytest.raises(ExportError, match="model name"):
         export_to_repository(model, spec(), str(tmp_path / ".hidden"), runner)
+
+
+class DriftingModel(PointClassifier):
+    """A model whose ONNX cannot match it: a Python-side call counter is added to the logits, which the tracer
+    freezes into the graph as a constant while PyTorch's later calls keep counting."""
+
+    calls = 0
+
+    def forward(self, images):
+        logits, points = super().forward(images)
+        DriftingModel.calls += 1
+        return logits + float(DriftingModel.calls), points
+
+
+def test_parity_failure_refuses_the_export_and_leaves_nothing(tmp_path, runner):
+    torch.manual_seed(2)
+    plain = create_model("small_cnn", 3, 1, (32, 32))
+    model = DriftingModel(plain.backbone, plain.head.in_features, 3, 1)
+    target = tmp_path / "drift"
+    with pytest.raises(ExportError, match=r"model.onnx: ONNX \(onnxruntime-node\) differs from PyTorch by"):
+        export_to_repository(model, spec(), str(target), runner)
+    assert list(target.iterdir()) == []  # neither a version folder nor config.json nor the staging folder

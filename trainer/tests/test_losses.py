@@ -7,7 +7,6 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from luab_trainer.data.point_dataset import PointAnnotations
 from luab_trainer.losses import LuabLoss
 
 
@@ -73,15 +72,3 @@ def test_denominator_override_is_what_ddp_needs():
     assert sharded.item() == pytest.approx(whole.item())
     assert local.item() != pytest.approx(whole.item())
 
-
-def test_rand_targets_keep_the_mask_and_are_fixed_by_the_seed():
-    ann = PointAnnotations(
-        paths=["a", "b", "c"],
-        labels=np.array([0, 1, 2]),
-        points=np.full((3, 1, 2), 0.5, np.float32),
-        weights=np.array([[1.0], [0.0], [1.0]], np.float32),
-    )
-    first, again, other = ann.with_random_points(7), ann.with_random_points(7), ann.with_random_points(8)
-    assert np.array_equal(first.points, again.points) and not np.array_equal(first.points, other.points)
-    assert np.array_equal(first.weights, ann.weights)
-    assert ((first.points >= 0) & (first.points < 1)).all() and not np.allclose(first.points, 0.5)

@@ -12,6 +12,8 @@ from .classes import ClassInfo, load_classes
 from .coco_ab import build_coco_ab, coco_classes, read_coco_instances
 from .imagenet_ab import build_imagenet_ab
 from .point_dataset import PointDataset
+from .rand_points import make_random_targets
+from .timm_augment import random_erasing
 from .transforms import build_eval_transform, build_train_transform
 
 
@@ -26,7 +28,9 @@ class DataBundle:
 
 def build_data(cfg: TrainConfig, progress: bool) -> DataBundle:
     size = (cfg.input_size, cfg.input_size)
-    train_tf = build_train_transform(size, cfg.scale, cfg.ratio, cfg.hflip, cfg.color_jitter, cfg.interpolation)
+    train_tf = build_train_transform(
+        size, cfg.scale, cfg.ratio, cfg.hflip, cfg.color_jitter, cfg.interpolation, cfg.rand_augment, cfg.mean
+    )
     eval_tf = build_eval_transform(size, cfg.crop_pct, cfg.crop_mode, cfg.interpolation)
     skips = SkipCounter(skip_bad=cfg.skip_bad)
     data_dir = cfg.data_dir
@@ -59,10 +63,13 @@ def build_data(cfg: TrainConfig, progress: bool) -> DataBundle:
             )  # fmt: skip
         multi_label = True
     skips.report("byproduct records")
-    if cfg.objective == "rand":
-        train_ann = train_ann.with_random_points(cfg.seed)
+    rand = make_random_targets(cfg.rand_mode, train_ann.points.shape, cfg.seed) if cfg.objective == "rand" else None
     return DataBundle(
-        train=PointDataset(train_ann, train_tf, cfg.mean, cfg.std),
+        train=PointDataset(
+            train_ann, train_tf, cfg.mean, cfg.std, rand,
+            drop_labels_outside_crop=multi_label and cfg.coco_crop_rule == "drop-label",
+            tensor_transform=random_erasing(cfg.reprob, cfg.remode) if cfg.reprob > 0 else None,
+        ),  # fmt: skip
         val=PointDataset(val_ann, eval_tf, cfg.mean, cfg.std) if val_ann is not None else None,
         classes=classes,
         multi_label=multi_label,

@@ -5,6 +5,9 @@ kB..kB+B-1), which is what makes a DDP run equal to a single-process run."""
 
 from __future__ import annotations
 
+import random
+
+import numpy as np
 import torch
 from torch.utils.data import DataLoader, Sampler
 from torch.utils.data.distributed import DistributedSampler
@@ -61,8 +64,12 @@ def build_eval_loader(dataset, batch_size: int, workers: int, info: DistInfo) ->
 
 def seed_epoch(loader: DataLoader, seed: int, epoch: int, info: DistInfo) -> None:
     """Everything random in an epoch follows from (seed, epoch, rank): the sampler's permutation, the workers'
-    base seed (drawn from the loader's generator) and, without workers, torch's global generator."""
+    base seed (drawn from the loader's generator) and, without workers, torch's global generator; Python's and
+NumPy's generators too (timm's augmentations and Mixup draw from them)."""
     loader.sampler.set_epoch(epoch)
     epoch_seed = (seed * 1_000_003 + epoch) * 1_009 + info.rank
     loader.generator.manual_seed(epoch_seed)
     torch.manual_seed(epoch_seed)
+    # timm's RandAugment/RandomErasing (without workers) draw from Python's random, its Mixup from NumPy's
+    random.seed(epoch_seed)
+    np.random.seed(epoch_seed % (1 << 32))

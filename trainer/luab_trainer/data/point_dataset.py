@@ -15,6 +15,7 @@ from PIL import Image, ImageOps
 from torch.utils.data import Dataset
 from torch.utils.data._utils.collate import default_collate
 
+from .rand_points import RandomPointTargets, augment_with_random_points
 from .transforms import EvalResizeCrop, to_normalized_tensor
 
 
@@ -37,16 +38,6 @@ class PointAnnotations:
         if not (len(self.labels) == len(self.points) == len(self.weights) == n):
             raise ValueError("annotations: paths, labels, points and weights must have one entry per image")
 
-    def with_random_points(self, seed: int) -> "PointAnnotations":
-        """The Rand baseline: a uniform-random point wherever a real target exists, drawn once for the whole run.
-
-        The mask is the real one, so Rand and LUAB differ only in where the point is, not in how many samples get
-        a regression term.
-        """
-        generator = np.random.default_rng(seed)
-        random_points = generator.random(self.points.shape).astype(np.float32)
-        return PointAnnotations(self.paths, self.labels, random_points, self.weights.copy(), self.boxes)
-
 
 def load_rgb(path: str) -> Image.Image:
     """The image as the server sees it: EXIF orientation applied, RGB."""
@@ -61,8 +52,24 @@ class PointDataset(Dataset):
         transform: Callable,
         mean: Sequence[float],
         std: Sequence[float],
+        rand: Optional[RandomPointTargets] = None,
+        drop_labels_outside_crop: bool = False,
+        tensor_transform: Optional[Callable] = None,
     ) -> None:
+        """``rand``: the Rand baseline's targets replace the real ones (the real ones still give the mask).
+
+        ``drop_labels_outside_crop`` (multi-label training, COCO-AB's official loader): a class whose point the
+        augmentation cropped away is also removed from this sample's labels (the clicked object is most likely
+        outside the crop); otherwise the class stays a positive with no point term. Classes that never had a point
+        keep their label: nothing says where they are.
+        """
         self.annotations = annotations
+        self.rand = rand
+        if drop_labels_outside_crop and annotations.labels.shape != annotations.weights.shape:
+            raise ValueError("drop_labels_outside_crop needs multi-label annotations (one point slot per class)")
+        self.drop_labels_outside_crop = drop_labels_outside_crop
+        #: on the normalised tensor, after everything else (timm's RandomErasing): moves no target
+        self.tensor_transform = tensor_transform
         self.transform = transform
         self.mean, self.std = list(mean), list(std)
 
@@ -75,10 +82,21 @@ class PointDataset(Dataset):
         boxes = np.zeros((0, 5), dtype=np.float32)
         if ann.boxes is not None and isinstance(self.transform, EvalResizeCrop) and len(ann.boxes[index]):
             boxes = _boxes_to_model_frame(ann.boxes[index], self.transform, image)
-        image, points, weights = self.transform(image, ann.points[index], ann.weights[index])
+        if self.rand is None:
+            image, points, weights = self.transform(image, ann.points[index], ann.weights[index])
+        else:
+            image, points, weights = augment_with_random_points(
+                self.transform, image, ann.points[index], ann.weights[index], self.rand, index
+            )
+        label = ann.labels[index]
+        if self.drop_labels_outside_crop:
+            label = np.where((ann.weights[index] > 0) & (weights <= 0), 0.0, label).astype(label.dtype)
+        tensor = to_normalized_tensor(image, self.mean, self.std)
+        if self.tensor_transform is not None:
+            tensor = self.tensor_transform(tensor)
         return {
-            "image": to_normalized_tensor(image, self.mean, self.std),
-            "label": torch.as_tensor(ann.labels[index]),
+            "image": tensor,
+            "label": torch.as_tensor(label),
             "point": torch.from_numpy(np.ascontiguousarray(points, dtype=np.float32)),
             "point_weight": torch.from_numpy(np.ascontiguousarray(weights, dtype=np.float32)),
             "boxes": torch.from_numpy(boxes),

@@ -3,13 +3,15 @@
 Every step maps ``(image, points, weights)`` to the same triple. ``points`` is a float array ``[K, 2]`` of (x, y)
 fractions of the current image (K = 1 for single-label, one row per class for multi-label), ``weights`` ``[K]`` is
 1 where a target exists and 0 where it does not. A target that leaves the crop gets weight 0: the pixels that
-would justify it are gone. Randomness comes from torch's generator only, so that seeding torch (per epoch, per
-worker) makes augmentation reproducible and ``--resume`` exact.
+would justify it are gone (on COCO-AB the dataset then also drops that class's label by default, as the official
+loader does: ``PointDataset``'s ``drop_labels_outside_crop``). Randomness comes from torch's generator only, so
+that seeding torch (per epoch, per worker) makes augmentation reproducible and ``--resume`` exact; timm's
+RandAugment draws from Python's ``random``, which ``seed_epoch`` seeds as well.
 """
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from typing import Callable, Optional, Sequence
 
 import numpy as np
 import torch
@@ -19,6 +21,7 @@ from torchvision.transforms import InterpolationMode
 from torchvision.transforms import functional as TF
 
 from ..geometry import eval_geometry
+from .timm_augment import photometric_rand_augment
 
 INTERPOLATIONS = {
     "bilinear": InterpolationMode.BILINEAR,
@@ -118,11 +121,16 @@ def build_train_transform(
     hflip: float,
     color_jitter: float,
     interpolation: str,
+    rand_augment: Optional[str] = None,
+    mean: Sequence[float] = (0.485, 0.456, 0.406),
 ) -> ComposeWithPoints:
+    """``rand_augment``: timm's RandAugment (photometric operations only, ``timm_augment.py``); needs timm."""
     steps: list[Callable] = [
         RandomResizedCropWithPoints(input_size, scale, ratio, interpolation),
         RandomHorizontalFlipWithPoints(hflip),
     ]
+    if rand_augment:
+        steps.append(Photometric(photometric_rand_augment(rand_augment, mean)))
     if color_jitter > 0:
         steps.append(Photometric(T.ColorJitter(color_jitter, color_jitter, color_jitter)))
     return ComposeWithPoints(steps)

@@ -16,3 +16,9 @@ def timm_or_none(prefer_timm: bool):
     except ImportError:
         _logger.debug("timm is not installed: using torchvision's implementation")
         return None
+
+
+def require_no_drop_path(name: str, drop_path: float) -> None:
+    """torchvision's builds (and the small CNN) have no stochastic depth: refuse rather than silently train without."""
+    if drop_path > 0:
+        raise ValueError(f"drop_path {drop_path}: {name} without timm has no stochastic depth (install timm, or use 0)")

@@ -25,7 +25,9 @@ def backbone_names() -> list[str]:
     return sorted(_BACKBONES)
 
 
-def create_backbone(name: str, input_size: tuple[int, int], prefer_timm: bool) -> tuple[nn.Module, int]:
+def create_backbone(
+    name: str, input_size: tuple[int, int], prefer_timm: bool, drop_path: float = 0.0
+) -> tuple[nn.Module, int]:
     if name not in _BACKBONES:
         raise ValueError(f"unknown model {name!r}; known: {', '.join(backbone_names())}")
-    return _BACKBONES[name](input_size=input_size, prefer_timm=prefer_timm)
+    return _BACKBONES[name](input_size=input_size, prefer_timm=prefer_timm, drop_path=drop_path)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import torch.nn as nn
 
+from ._timm import require_no_drop_path
 from .registry import register_backbone
 
 
@@ -42,6 +43,7 @@ class SmallCNN(nn.Module):
 
 
 @register_backbone("small_cnn")
-def small_cnn(input_size: tuple[int, int], prefer_timm: bool) -> tuple[nn.Module, int]:
+def small_cnn(input_size: tuple[int, int], prefer_timm: bool, drop_path: float = 0.0) -> tuple[nn.Module, int]:
+    require_no_drop_path("small_cnn", drop_path)
     model = SmallCNN()
     return model, model.num_features
