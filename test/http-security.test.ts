@@ -1,6 +1,11 @@
-/** The HTTP port honours --auth-token-file like the gRPC port: health stays open, everything else needs a token. */
+/**
+ * The HTTP port honours the gRPC port's security: --auth-token-file (health stays open, everything else needs a
+ * token) and --tls-cert/--tls-key (HTTPS with the same certificate).
+ */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { get } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GOOD_MODELS } from './helpers/paths.js';
@@ -36,5 +41,47 @@ describe('HTTP port with bearer tokens', function () {
       const right = await fetch(`${base}${path}`, { headers: { Authorization: 'Bearer second-token' } });
       assert.equal(right.status, 200, path);
     }
+  });
+});
+
+describe('HTTP port with TLS', function () {
+  let t: TestServer;
+  let work: string;
+  before(async () => {
+    work = mkdtempSync(join(tmpdir(), 'luab-http-tls-'));
+    execFileSync(
+      'openssl',
+      ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=localhost'].concat([
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+        '-keyout',
+        'server.key',
+        '-out',
+        'server.pem',
+      ]),
+      { cwd: work, stdio: 'pipe' },
+    );
+    t = await startTestServer({
+      modelsDir: GOOD_MODELS,
+      httpPort: -1,
+      tlsCert: join(work, 'server.pem'),
+      tlsKey: join(work, 'server.key'),
+    });
+  });
+  after(async () => {
+    await t?.close();
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  it('speaks HTTPS with the gRPC port certificate, and not plain HTTP', async () => {
+    const body = await new Promise<string>((resolve, reject) =>
+      get(`https://127.0.0.1:${t.server.httpPort}/v2`, { ca: readFileSync(join(work, 'server.pem')) }, (response) => {
+        let text = '';
+        response.on('data', (d) => (text += d));
+        response.on('end', () => resolve(text));
+      }).on('error', reject),
+    );
+    assert.equal(JSON.parse(body).name, 'luab');
+    await assert.rejects(fetch(`http://127.0.0.1:${t.server.httpPort}/v2`));
   });
 });
