@@ -19,4 +19,9 @@ export default tseslint.config(
     files: ['client/cli/**', 'client/commands/**', 'test/**', 'bench/**', 'scripts/**', 'synth/cli.ts', 'bin/**'],
     rules: { 'no-console': 'off' },
   },
+  {
+    // The try-a-model page runs in the browser.
+    files: ['web/**'],
+    languageOptions: { globals: globals.browser },
+  },
 );

@@ -12,8 +12,8 @@ DEBIAN_PACKAGES=(
   python3-grpcio python3-grpc-tools                # a second gRPC implementation that calls the server in tests
   fonts-dejavu-core                                # labels on the synth contact sheets (librsvg text via sharp)
   python3-sklearn                                  # the AUPR/AUROC cross-check of eval/metrics/ood.ts
-  chromium                                         # report.html tested headless (playwright-core drives it)
-  python3-venv openssl                             # deploy/ validators' venv; certificates in the TLS tests
+  chromium                                         # report.html and the try-a-model page tested headless (playwright-core)
+  python3-venv openssl                             # .venv/peers (tritonclient) and deploy/ validators' venvs; TLS tests
 )
 
 missing=()
@@ -32,3 +32,4 @@ echo "setup: npm ci"
 npm ci --no-audit --no-fund
 
 ./scripts/setup-deploy-tools.sh
+./scripts/setup-python-peers.sh

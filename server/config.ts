@@ -50,6 +50,8 @@ export interface ServerConfig {
   streamMaxInFlight: number;
   /** How often the model repository is checked for new, replaced or removed versions; 0: never (load at start). */
   pollMs: number;
+  /** HTTP/REST port (KServe v2 REST, /v1/predict, /metrics, the page at /); 0: off; -1: any free port. */
+  httpPort: number;
 }
 
 export class ConfigError extends Error {
@@ -297,6 +299,13 @@ export const SERVER_OPTIONS: OptionSpec[] = [
     doc: 'check the model repository this often and reload what changed, without downtime (0: never)',
     parse: integer(0, 86_400_000),
   },
+  {
+    key: 'httpPort',
+    flag: '--http-port <n>',
+    env: 'LUAB_HTTP_PORT',
+    doc: 'HTTP port: KServe v2 REST, POST /v1/predict, /metrics and the try-a-model page (0: off, -1: any free port)',
+    parse: integer(-1, 65535),
+  },
 ];
 
 export const DEFAULTS: ServerConfig = {
@@ -316,6 +325,7 @@ export const DEFAULTS: ServerConfig = {
   maxConcurrentStreams: 256,
   streamMaxInFlight: 128,
   pollMs: 0,
+  httpPort: 8000,
 };
 
 /** The default as help shows it, from {@link DEFAULTS}; undefined where the doc says how it is computed. */

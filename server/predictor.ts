@@ -62,6 +62,22 @@ export class Predictor {
     return maxQueueSize + loaded.runtime.concurrency * maxBatchSize + this.decodeSlots.size;
   }
 
+  /**
+   * Runs `work` (a decode) under the server's preprocessing limit, the one Predict uses, so the KServe v2 and REST
+   * front ends cannot decode more images at once than the limit allows. Skips it if the client already left.
+   */
+  async withPreprocessSlot<T>(context: CallContext, work: () => Promise<T>): Promise<T> {
+    const signal = AbortSignal.any([context.signal, this.shutdown.signal]);
+    const release = await this.decodeSlots.acquire(signal, context.deadline);
+    try {
+      return await work();
+    } catch (error) {
+      throw classifyDecodeFailure(error);
+    } finally {
+      release();
+    }
+  }
+
   async predict(request: PredictRequest, context: CallContext): Promise<PredictResponse> {
     const started = performance.now();
     const { entry, loaded } = this.repository.resolve(request.model, request.version);

@@ -12,7 +12,17 @@ import { GOOD_MODELS } from './helpers/paths.js';
 /** Starts `luab serve` on a free port; resolves with the address from its "listening" log line. */
 function serve(args: string[]): Promise<{ child: ChildProcess; address: string; stderr: () => string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [LUAB, 'serve', '--host', '127.0.0.1', '--port', '0', ...args]);
+    const child = spawn(process.execPath, [
+      LUAB,
+      'serve',
+      '--host',
+      '127.0.0.1',
+      '--port',
+      '0',
+      '--http-port',
+      '0',
+      ...args,
+    ]);
     let stderr = '';
     child.stderr!.on('data', (d) => {
       stderr += d;

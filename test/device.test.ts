@@ -43,6 +43,7 @@ describe('device selection', function () {
       modelsDir: GOOD_MODELS,
       host: '127.0.0.1',
       port: 0,
+      httpPort: 0,
       device: { kind: 'cuda' as const, deviceId: 0 },
     };
     if (cudaInstalled) {

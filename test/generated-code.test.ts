@@ -24,12 +24,17 @@ describe('generated code', () => {
           stdio: 'pipe',
         },
       );
-      for (const name of ['inference.ts', 'evaluation.ts']) {
-        const file = join('luab', 'v1', name);
+      const files = [
+        join('luab', 'v1', 'inference.ts'),
+        join('luab', 'v1', 'evaluation.ts'),
+        join('inference', 'grpc_service.ts'),
+        join('inference', 'model_config.ts'),
+      ];
+      for (const file of files) {
         assert.equal(
           readFileSync(join(out, file), 'utf8'),
           readFileSync(join(REPO_ROOT, 'proto', 'generated', file), 'utf8'),
-          'run `npm run generate` and commit the result',
+          `${file}: run \`npm run generate\` and commit the result`,
         );
       }
     } finally {

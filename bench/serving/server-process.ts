@@ -35,7 +35,18 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
   const cli = join(packageRoot(), 'bin', 'luab.js');
   const child: ChildProcess = spawn(
     process.execPath,
-    [...(options.nodeOptions ?? []), cli, 'serve', '--host', '127.0.0.1', '--port', '0', ...options.args],
+    [
+      ...(options.nodeOptions ?? []),
+      cli,
+      'serve',
+      '--host',
+      '127.0.0.1',
+      '--port',
+      '0',
+      '--http-port',
+      '0',
+      ...options.args,
+    ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
   const recent: string[] = [];

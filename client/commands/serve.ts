@@ -12,7 +12,9 @@ import { createLogger } from '../../server/logging.js';
 import { decodeSettingFromArgv, describeThreadBudget } from '../../server/runtime/thread-budget.js';
 
 export function createServeCommand(): Command {
-  const command = new Command('serve').description('serve the models of a model repository over gRPC');
+  const command = new Command('serve').description(
+    'serve the models of a model repository over gRPC (luab.v1 and KServe v2) and HTTP (KServe v2 REST, /metrics, a page)',
+  );
   const keyOfAttribute = new Map<string, keyof ServerConfig>();
   for (const spec of SERVER_OPTIONS) {
     const shown = defaultText(spec.key);

@@ -19,8 +19,16 @@ import { safeIntegerInterceptor, withSafeIntegerDecoding } from './safe-integers
 import { bearerTokenInterceptor, readAuthTokens, serverCredentials } from './security.js';
 import { InferenceService } from '../../proto/generated/luab/v1/inference.js';
 import { attachEvaluation, EVALUATION_SERVICE_NAME, selfAddress } from '../../eval/service/host.js';
+import { GRPCInferenceServiceService } from '../../proto/generated/inference/grpc_service.js';
+import { createKserveService } from '../kserve/grpc-service.js';
+import { V2Inference } from '../kserve/v2-inference.js';
+import { InferenceStatistics } from '../metrics/statistics.js';
+import { RecordingPredictor } from '../metrics/recording-predictor.js';
+import { createMetricsRegistry } from '../metrics/prometheus.js';
+import { startHttpServer, type RunningHttpServer } from '../http/http-server.js';
 
 export const INFERENCE_SERVICE_NAME = 'luab.v1.Inference';
+export const KSERVE_SERVICE_NAME = 'inference.GRPCInferenceService';
 
 /** The health-check service name that reports one model's readiness, e.g. `luab.v1.Inference/centroid`. */
 export const modelHealthName = (model: string) => `${INFERENCE_SERVICE_NAME}/${model}`;
@@ -32,6 +40,8 @@ export interface RunningServer {
   /** The port actually bound (useful with port 0). */
   port: number;
   repository: ModelRepository;
+  /** The HTTP port actually bound (KServe v2 REST, /metrics, the page); 0 when --http-port is 0 (off). */
+  httpPort: number;
   /** Stops taking calls, lets in-flight ones finish for up to graceMs, then closes the models. */
   close(graceMs?: number): Promise<void>;
   /**
@@ -52,6 +62,7 @@ function reflectionService(withEvaluation = false): ReflectionService {
   // camelCase would make grpcurl and other reflection clients reject the documented JSON names.
   const protos = [join(root, 'proto', 'luab', 'v1', 'inference.proto'), healthProtoPath];
   if (withEvaluation) protos.push(join(root, 'proto', 'luab', 'v1', 'evaluation.proto'));
+  protos.push(join(root, 'proto', 'inference', 'grpc_service.proto'));
   const definition = loadSync(protos, {
     includeDirs: [join(root, 'proto')],
     keepCase: true,
@@ -85,17 +96,27 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
     // Authentication first: an unauthenticated call is refused before anything else looks at it.
     interceptors: [...(authTokens ? [bearerTokenInterceptor(authTokens)] : []), safeIntegerInterceptor],
   });
-  const predictor = new Predictor(repository, config);
+  const statistics = new InferenceStatistics();
+  const predictor: Predictor = new RecordingPredictor(repository, config, statistics);
   server.addService(
     withSafeIntegerDecoding(InferenceService, INFERENCE_SERVICE_NAME),
     createInferenceService(predictor, repository, log.child({ module: 'grpc' }), config.streamMaxInFlight),
+  );
+  const v2 = new V2Inference(predictor, repository, config, statistics);
+  server.addService(
+    GRPCInferenceServiceService,
+    createKserveService(v2, repository, statistics, log.child({ module: 'kserve' })),
   );
   let stopping = false;
   // Every model ever served keeps its health name: one unloaded by a reload reads NOT_SERVING, not its last state.
   const knownModels = new Set<string>();
   const healthStatuses = () => {
     const serving = !stopping && repository.readyCount > 0 ? 'SERVING' : 'NOT_SERVING';
-    const statuses: Record<string, 'SERVING' | 'NOT_SERVING'> = { '': serving, [INFERENCE_SERVICE_NAME]: serving };
+    const statuses: Record<string, 'SERVING' | 'NOT_SERVING'> = {
+      '': serving,
+      [INFERENCE_SERVICE_NAME]: serving,
+      [KSERVE_SERVICE_NAME]: serving,
+    };
     for (const model of repository.list()) knownModels.add(model.name);
     for (const name of knownModels) {
       statuses[modelHealthName(name)] = !stopping && repository.isReady(name) ? 'SERVING' : 'NOT_SERVING';
@@ -136,6 +157,25 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
     },
     'luab server listening',
   );
+  let http: RunningHttpServer | undefined;
+  if (config.httpPort !== 0) {
+    const metrics = createMetricsRegistry(repository, statistics);
+    const services = { repository, predictor, inference: v2, statistics, metrics };
+    try {
+      http = await startHttpServer(
+        config.host,
+        config.httpPort,
+        config.maxMessageBytes,
+        services,
+        log.child({ module: 'http' }),
+        { tlsCert: config.tlsCert, tlsKey: config.tlsKey, tlsClientCa: config.tlsClientCa, tokens: authTokens },
+      );
+    } catch (error) {
+      server.forceShutdown();
+      await repository.close(new Error('server start aborted'));
+      throw error;
+    }
+  }
   // Jobs that name no endpoint evaluate against this server, so they can only resume once it is listening.
   await evaluation?.start([selfAddress(config.host, port)]);
   repository.startPolling(config.pollMs);
@@ -155,6 +195,7 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
     (closing ??= (async () => {
       beginStopping();
       repository.stopPolling();
+      const httpClosed = http?.close(graceMs);
       // Interrupted, not cancelled: job.json keeps them running and the next start resumes them.
       await evaluation?.close();
       await new Promise<void>((resolve) => {
@@ -182,6 +223,7 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
           resolve();
         });
       });
+      await httpClosed;
       await repository.close(shuttingDown());
       log.info('luab server stopped');
     })());
@@ -197,5 +239,5 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
       clearTimeout(timer);
       await close(options.graceMs ?? config.shutdownGraceMs);
     })());
-  return { port, repository, close, shutdown, cancel: () => cancelNow() };
+  return { port, repository, httpPort: http?.port ?? 0, close, shutdown, cancel: () => cancelNow() };
 }

@@ -255,6 +255,38 @@ export class ModelRepository {
   }
 
   /**
+   * RepositoryModelLoad (the KServe v2 repository extension): (re)loads a model from its folder through
+   * {@link reload}, so new versions load beside the old ones and traffic switches without downtime. Throws when
+   * nothing of the model can serve afterwards, or when the new load failed and the previous versions keep serving.
+   */
+  async loadModel(name: string): Promise<void> {
+    const dir = join(this.dir, name);
+    if (!MODEL_NAME.test(name) || !existsSync(dir) || !statSync(dir).isDirectory()) {
+      throw notFound('model_name', `no model folder "${name}" in ${this.dir}`);
+    }
+    await this.reload(name);
+    const entry = this.models.get(name);
+    const serving = entry?.versions.some(serves) ?? false;
+    const why = entry?.reloadError ?? entry?.error ?? entry?.versions.map(versionError).filter(Boolean).join('; ');
+    if (!serving) throw unavailable(`model_name: "${name}" failed to load: ${why}`);
+    if (entry?.reloadError) {
+      throw unavailable(`model_name: "${name}" failed to load, the versions loaded before keep serving: ${why}`);
+    }
+  }
+
+  /**
+   * RepositoryModelUnload: new requests for the model fail at once (it stays listed, not ready, as in Triton);
+   * requests already on its versions finish before their sessions are released.
+   */
+  async unloadModel(name: string): Promise<void> {
+    const entry = this.models.get(name);
+    if (!entry) throw notFound('model_name', `no model named "${name}"`);
+    this.models.set(name, { name, dir: entry.dir, config: entry.config, error: 'unloaded', versions: [] });
+    this.events.emit('readiness');
+    await retire(entry.versions);
+  }
+
+  /**
    * Rejects what is queued with `reason`, then closes the runtimes: each waits for its running batches (answering
    * their callers with `options.cancelRunning` at once if given) before it releases its sessions.
    */

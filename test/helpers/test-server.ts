@@ -23,7 +23,15 @@ export async function startTestServer(overrides: Partial<ServerConfig>): Promise
     },
   });
   const log = pino({ level: 'debug' }, sink);
-  const config: ServerConfig = { ...DEFAULTS, host: '127.0.0.1', port: 0, device: { kind: 'cpu' }, ...overrides };
+  const config: ServerConfig = {
+    ...DEFAULTS,
+    host: '127.0.0.1',
+    port: 0,
+    // HTTP off unless a test asks for it (-1: a free port), so test servers never compete for the default port.
+    httpPort: 0,
+    device: { kind: 'cpu' },
+    ...overrides,
+  };
   const server = await startServer(config, log);
   const address = `127.0.0.1:${server.port}`;
   const client = new LuabClient(address);
