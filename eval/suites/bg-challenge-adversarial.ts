@@ -58,6 +58,7 @@ registerSuite(
     resize: 'keep-at-input-size',
     space: SPACES.in9,
     in9Copy: false,
+    headline: ['bgc'],
     async list(root) {
       const maskRoot = join(root, 'fg_mask', 'val');
       const bgRoot = join(root, 'only_bg_t', 'val');

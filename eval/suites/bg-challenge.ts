@@ -39,6 +39,7 @@ registerSuite(
     resize: 'keep-at-input-size',
     space: SPACES.in9,
     in9Copy: false,
+    headline: ['mixed_same', 'mixed_rand', 'bg_gap'],
     async list(root) {
       const present = new Set(await subfolders(root));
       const variants = BG_VARIANTS.filter((v) => present.has(v));

@@ -180,6 +180,8 @@ export interface SuiteSpec {
   refine?(item: EvalItem, output: ModelOutput, model: ModelLabels, score: ItemScore): ItemScore;
   /** Adds the suite's own metrics to the shared ones, from the scored (not skipped, not failed) lines. */
   metrics?(scored: PredictionLine[], result: SuiteMetrics): void;
+  /** The metrics the paper's Table 1 shows for this suite (report.md's first table); default: accuracy. */
+  headline?: string[];
 }
 
 /** Scores one answer in the item's label space, with the point metrics. */
@@ -307,6 +309,7 @@ export function defineSuite(spec: SuiteSpec): SuiteDefinition {
       const own = lines.filter((l) => l.suite === spec.name);
       const { result, scored } = baseMetrics(spec, own);
       spec.metrics?.(scored, result);
+      result.headline = (spec.headline ?? ['accuracy']).filter((name) => name in result.metrics);
       if (result.breakdowns && Object.keys(result.breakdowns).length === 0) delete result.breakdowns;
       return result;
     },

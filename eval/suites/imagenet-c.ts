@@ -92,6 +92,7 @@ registerSuite(
     resize: 'keep-at-input-size',
     space: SPACES.in1k,
     in9Copy: true,
+    headline: ['mCE'],
     async list(root) {
       const sidecar = await Sidecar.find(root);
       const items: EvalItem[] = [];

@@ -35,6 +35,7 @@ registerSuite(
     resize: 'model',
     space: SPACES.imagenetO,
     in9Copy: false,
+    headline: ['aupr'],
     async list(root) {
       const folders = await classFolders(NAME, root);
       wnidFolderSpace(NAME, root, folders, SPACES.imagenetO(), false);

@@ -58,6 +58,7 @@ for (const variant of VARIANTS) {
       resize: 'model',
       space: SPACES.in1k,
       in9Copy: true,
+      headline: [variant.metricName],
       async list(root) {
         const metadataFile = join(root, 'metadata.csv');
         if (!existsSync(metadataFile)) {
