@@ -98,7 +98,14 @@ describe('luab eval (job engine, durability)', function () {
     for (const suite of names) assert.match(reference.report.datasets[suite].fingerprint, /^sha256:[0-9a-f]{64}$/);
     const out = join(work, 'reference');
     assert.equal(JSON.parse(readFileSync(join(out, 'job.json'), 'utf8')).state, 'succeeded');
-    assert.match(readFileSync(join(out, 'report.md'), 'utf8'), /imagenet-c/);
+    // Table 1's columns are each suite's headline metrics (the paper's), not its first metric.
+    const table1 = readFileSync(join(out, 'report.md'), 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('| model |'))!;
+    for (const column of ['bg-challenge mixed_rand ↑', 'bg-challenge bg_gap ↓', 'bg-challenge-adversarial bgc ↑']) {
+      assert.ok(table1.includes(column), `${column} in ${table1}`);
+    }
+    assert.ok(table1.includes('imagenet-c mCE ↓') && table1.includes('si-size si_size ↑'), table1);
     assert.match(readFileSync(join(out, 'report.html'), 'utf8'), /<html/i);
     // The Backgrounds Challenge does not resize: synth's 64 px images go into the 64 px model untouched.
     const bg = [...reference.lines.values()].filter((l) => l.suite === 'bg-challenge');
@@ -172,6 +179,24 @@ describe('luab eval (job engine, durability)', function () {
     assert.equal(suite.counts.evaluated, lines.length - 1);
     assert.match(result.stdout, /1 failed/);
     assert.match(result.stdout, /failed: n02084071\/broken\.jpg: INVALID_ARGUMENT image: cannot be decoded/);
+  });
+
+  it('--bgc-max-backgrounds K: every foreground meets K backgrounds, and the report says the test was capped', async () => {
+    const out = join(work, 'bgc-capped');
+    const result = await runLuab([
+      ...evalArgs(out, '--bgc-max-backgrounds', '2').map((a) => (a === 'all' ? 'bg-challenge-adversarial' : a)),
+    ]);
+    ok(result);
+    const [suite] = report(out).suites;
+    const foregrounds = suite.breakdowns!.challenge.foregrounds;
+    assert.equal(suite.counts.evaluated, foregrounds * 2);
+    assert.ok(
+      suite.notes.some((n) => /subset of 2 of the \d+ only_bg_t backgrounds/.test(n)),
+      suite.notes.join('; '),
+    );
+    const bad = await runLuab(evalArgs(join(work, 'bgc-bad'), '--bgc-max-backgrounds', '0'));
+    assert.equal(bad.code, 2, bad.stderr);
+    assert.match(bad.stderr, /--bgc-max-backgrounds/);
   });
 
   it('--shard i/3: three disjoint slices whose union is the whole run', async () => {

@@ -23,6 +23,7 @@ import { loadSuiteModules, SUITE_MODULES_ENV } from '../../eval/job/suite-module
 import { EvaluationClient } from '../../eval/service/evaluation-client.js';
 import { JobState, type JobSpec } from '../../proto/generated/luab/v1/evaluation.js';
 import type { RunReport } from '../../eval/types.js';
+import { setBgcBackgroundCap } from '../../eval/suites/bg-challenge-adversarial.js';
 import { formatSummary, SuiteBars } from './eval-progress.js';
 
 interface EvalOptions {
@@ -42,6 +43,7 @@ interface EvalOptions {
   timeout: number;
   suiteModule: string[];
   quiet?: boolean;
+  bgcMaxBackgrounds?: number;
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, ...splitList(value)];
@@ -240,6 +242,14 @@ export function createEvalCommand(): Command {
         .default([]),
     )
     .addOption(new Option('--quiet', 'no progress bars').env('LUAB_EVAL_QUIET'))
+    .addOption(
+      new Option(
+        '--bgc-max-backgrounds <n>',
+        'bg-challenge-adversarial: backgrounds per foreground, a deterministic subset noted in the report (default: all, the official protocol)',
+      )
+        .env('LUAB_BGC_MAX_BACKGROUNDS')
+        .argParser(parseInteger(1)),
+    )
     .addHelpText(
       'after',
       '\nWrites DIR/predictions.jsonl (one line per image, flushed as it arrives), DIR/job.json and, at the end,\n' +
@@ -249,6 +259,8 @@ export function createEvalCommand(): Command {
     .action(async (options: EvalOptions) => {
       try {
         const spec = toSpec(options);
+        // With --server the server's own LUAB_BGC_MAX_BACKGROUNDS applies: the job spec does not carry the cap.
+        if (options.bgcMaxBackgrounds !== undefined && !options.server) setBgcBackgroundCap(options.bgcMaxBackgrounds);
         if (options.server) await runOnServer(spec, options.server, options);
         else await runLocally(spec, options);
       } catch (error) {
