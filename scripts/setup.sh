@@ -33,3 +33,4 @@ npm ci --no-audit --no-fund
 
 ./scripts/setup-deploy-tools.sh
 ./scripts/setup-python-peers.sh
+./trainer/scripts/make_timm_venv.sh                # .venv/timm: Debian's torch + timm, for trainer/timm_tests

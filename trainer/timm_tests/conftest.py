@@ -1,7 +1,7 @@
 """The timm path: run with a Python that has timm (trainer/scripts/make_timm_venv.sh), outside the default test
 run (Debian has no timm):
 
-    trainer/scripts/make_timm_venv.sh && cd trainer && ../.venv-timm/bin/python -m pytest -q tests_timm
+    trainer/scripts/make_timm_venv.sh && cd trainer && ../.venv/timm/bin/python -m pytest -q timm_tests
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pathlib import Path
 TESTS = Path(__file__).resolve().parents[1] / "tests"
 
 if importlib.util.find_spec("timm") is None:
-    raise RuntimeError(f"tests_timm needs timm, which {sys.executable} does not have (trainer/scripts/make_timm_venv.sh)")
+    raise RuntimeError(f"timm_tests needs timm, which {sys.executable} does not have (trainer/scripts/make_timm_venv.sh)")
 
 # the default suite's conftest (fixtures, sys.path, one torch thread), loaded under another name: both are "conftest"
 _spec = importlib.util.spec_from_file_location("luab_tests_conftest", TESTS / "conftest.py")
