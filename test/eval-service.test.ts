@@ -5,7 +5,7 @@
  * spec's errors as status codes naming the field or folder.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { status } from '@grpc/grpc-js';
@@ -148,6 +148,29 @@ describe('luab.v1.Evaluation on luab serve --eval-dir', function () {
     const lines = byKey(readLines(predictions));
     assert.equal(lines.size, last.total);
     assert.ok(lines.size > 500);
+  });
+
+  it('SIGTERM with a WatchJob open: the watch ends with UNAVAILABLE at once, not after the grace period', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'luab-eval-stop-'));
+    const stopping = await startServe(['--eval-dir', dir, '--drain-ms', '0', '--shutdown-grace-ms', '20000'], 0, env);
+    const watcher = new EvaluationClient(stopping.address);
+    try {
+      const job = await watcher.startJob(spec('watched'));
+      const watched = (async () => {
+        for await (const progress of watcher.watchJob(job.id)) void progress;
+      })();
+      watched.catch(() => undefined); // asserted below, once the server has stopped
+      await waitUntil(() => readLines(join(dir, 'watched', 'predictions.jsonl')).length >= 20, '20 lines');
+      await stopping.kill('SIGTERM');
+      await expectStatus(watched, status.UNAVAILABLE, /evaluation server is shutting down; job .* resumes/);
+      // Without the watch ending, the open stream held tryShutdown until the grace period forced it.
+      assert.doesNotMatch(stopping.log(), /grace period over/);
+      assert.equal(JSON.parse(readFileSync(join(dir, 'watched', 'job.json'), 'utf8')).state, 'running');
+    } finally {
+      watcher.close();
+      await stopping.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('`luab eval-server` (standalone) runs a job against the inference endpoint it was given', async () => {

@@ -102,6 +102,8 @@ function serve(): Promise<{ child: ChildProcess; port: number; exited: Promise<n
     '127.0.0.1',
     '--port',
     '0',
+    '--http-port',
+    '0',
     '--models',
     GOOD_MODELS,
     '--device',

@@ -18,7 +18,8 @@ export interface EvalServerOptions {
 export interface RunningEvalServer {
   port: number;
   evaluation: HostedEvaluation;
-  close(): Promise<void>;
+  /** Interrupts the jobs (they resume at the next start), ends the watches, then stops; cuts what is left after graceMs. */
+  close(graceMs?: number): Promise<void>;
 }
 
 export async function startEvalServer(options: EvalServerOptions, log: Logger): Promise<RunningEvalServer> {
@@ -37,9 +38,19 @@ export async function startEvalServer(options: EvalServerOptions, log: Logger): 
   return {
     port,
     evaluation,
-    async close() {
+    async close(graceMs = 10_000) {
       await evaluation.close();
-      await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
+      // Watches end with the manager; a call still open after graceMs is cut rather than hanging the stop.
+      await new Promise<void>((resolve) => {
+        const force = setTimeout(() => {
+          server.forceShutdown();
+          resolve();
+        }, graceMs);
+        server.tryShutdown(() => {
+          clearTimeout(force);
+          resolve();
+        });
+      });
     },
   };
 }

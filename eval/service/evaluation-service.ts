@@ -165,15 +165,26 @@ export function createEvaluationService(manager: JobManager, log: Logger): Evalu
         if (!timer) timer = setTimeout(send, Math.max(0, WATCH_INTERVAL_MS - (Date.now() - lastSent)));
       };
       const unsubscribe = manager.subscribe(job.id, onChange);
-      const finish = () => {
+      const stopWatching = () => {
         unsubscribe();
         if (timer) clearTimeout(timer);
+        manager.closing.removeEventListener('abort', onClosing);
+      };
+      const finish = () => {
+        stopWatching();
         call.end();
       };
-      call.on('cancelled', () => {
-        unsubscribe();
-        if (timer) clearTimeout(timer);
-      });
+      // The server is stopping: the job is interrupted (it resumes at the next start), so this watch ends here
+      // instead of holding the server's shutdown for the whole grace period.
+      const onClosing = () => {
+        stopWatching();
+        call.emit('error', {
+          code: status.UNAVAILABLE,
+          details: `the evaluation server is shutting down; job ${job.id} resumes when it starts again`,
+        });
+      };
+      manager.closing.addEventListener('abort', onClosing, { once: true });
+      call.on('cancelled', stopWatching);
       send();
     },
   };

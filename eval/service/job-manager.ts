@@ -45,6 +45,9 @@ export class JobManager {
   private readonly listeners = new Map<string, Set<Listener>>();
   /** Endpoints a job that names none is sent to (the inference server this one shares a port with). */
   defaultEndpoints: string[] = [];
+  private readonly closingController = new AbortController();
+  /** Aborted when the manager closes: open WatchJob streams end then, so they do not hold the server's shutdown. */
+  readonly closing: AbortSignal = this.closingController.signal;
 
   constructor(
     readonly evalDir: string,
@@ -208,6 +211,7 @@ export class JobManager {
 
   /** Stops every running job without cancelling it (they resume at the next start). */
   async close(): Promise<void> {
+    this.closingController.abort();
     const runs = [...this.running.values()];
     for (const run of runs) run.controller.abort(INTERRUPT);
     await Promise.all(runs.map((r) => r.done));

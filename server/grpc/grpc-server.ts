@@ -177,7 +177,14 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
     }
   }
   // Jobs that name no endpoint evaluate against this server, so they can only resume once it is listening.
-  await evaluation?.start([selfAddress(config.host, port)]);
+  try {
+    await evaluation?.start([selfAddress(config.host, port)]);
+  } catch (error) {
+    server.forceShutdown();
+    await http?.close(0);
+    await repository.close(new Error('server start aborted'));
+    throw new ConfigError(`--eval-dir ${config.evalDir}: ${(error as Error).message}`);
+  }
   repository.startPolling(config.pollMs);
 
   // A second signal (or the end of the grace period) resolves this: stop waiting, cancel what is left.
@@ -196,8 +203,9 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
       beginStopping();
       repository.stopPolling();
       const httpClosed = http?.close(graceMs);
-      // Interrupted, not cancelled: job.json keeps them running and the next start resumes them.
-      await evaluation?.close();
+      // Interrupted, not cancelled: job.json keeps them running and the next start resumes them. Concurrent with
+      // the listener's close below, so the grace period counts from the signal and no new call is taken meanwhile.
+      const evaluationClosed = evaluation?.close();
       await new Promise<void>((resolve) => {
         let forced = false;
         const force = (why: string) => {
@@ -223,6 +231,7 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
           resolve();
         });
       });
+      await evaluationClosed;
       await httpClosed;
       await repository.close(shuttingDown());
       log.info('luab server stopped');

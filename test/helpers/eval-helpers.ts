@@ -26,6 +26,8 @@ export interface ServeProcess {
   address: string;
   /** Sends the signal and resolves when the process has exited. */
   kill(signal?: NodeJS.Signals): Promise<void>;
+  /** Everything the process has written to stderr (its JSON log) so far. */
+  log(): string;
 }
 
 /**
@@ -34,7 +36,20 @@ export interface ServeProcess {
  */
 export function startServe(args: string[] = [], port = 0, env: NodeJS.ProcessEnv = {}): Promise<ServeProcess> {
   return startListening(
-    ['serve', '--host', '127.0.0.1', '--port', String(port), '--device', 'cpu', '--log-level', 'info', ...args],
+    [
+      'serve',
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--http-port',
+      '0',
+      '--device',
+      'cpu',
+      '--log-level',
+      'info',
+      ...args,
+    ],
     'luab server listening',
     env,
   );
@@ -72,6 +87,7 @@ function startListening(args: string[], listening: string, env: NodeJS.ProcessEn
               if (child.exitCode === null && child.signalCode === null) child.kill(signal);
               await exited;
             },
+            log: () => log,
           });
         }
       } catch {
