@@ -194,6 +194,14 @@ describe('luab eval (job engine, durability)', function () {
       suite.notes.some((n) => /subset of 2 of the \d+ only_bg_t backgrounds/.test(n)),
       suite.notes.join('; '),
     );
+    // A resume under another cap would mix two item sets in one predictions.jsonl: refused, naming the field.
+    const other = await runLuab([
+      ...evalArgs(out, '--resume', '--bgc-max-backgrounds', '3').map((a) =>
+        a === 'all' ? 'bg-challenge-adversarial' : a,
+      ),
+    ]);
+    assert.equal(other.code, 1, other.stderr);
+    assert.match(other.stderr, /bgcMaxBackgrounds=2, this run has 3/);
     const bad = await runLuab(evalArgs(join(work, 'bgc-bad'), '--bgc-max-backgrounds', '0'));
     assert.equal(bad.code, 2, bad.stderr);
     assert.match(bad.stderr, /--bgc-max-backgrounds/);

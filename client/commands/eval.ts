@@ -70,6 +70,7 @@ function toSpec(options: EvalOptions): EvalJobSpec {
     resume: options.resume ?? false,
     retries: options.retries,
     timeoutMs: options.timeout * 1000,
+    bgcMaxBackgrounds: options.server ? undefined : options.bgcMaxBackgrounds,
   };
   validateSpec(spec);
   return spec;

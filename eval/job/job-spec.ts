@@ -36,6 +36,9 @@ export interface EvalJobSpec {
   retries: number;
   /** Deadline of one request. */
   timeoutMs: number;
+  /** bg-challenge-adversarial's backgrounds per foreground (`--bgc-max-backgrounds`); undefined: all. Kept so a
+   * resume under another cap, which would mix two item sets in one predictions.jsonl, is refused. */
+  bgcMaxBackgrounds?: number;
   /**
    * Evaluation server only: the job named no endpoint, so it uses the server's own inference port, looked up
    * again at every start (the port may differ after a restart).

@@ -54,6 +54,7 @@ export function assertSameWork(previous: EvalJobSpec, next: EvalJobSpec, where: 
     ['suites', previous.suites, next.suites],
     ['limit', previous.limit || 0, next.limit || 0],
     ['shard', previous.shard, next.shard],
+    ['bgcMaxBackgrounds', previous.bgcMaxBackgrounds, next.bgcMaxBackgrounds],
   ];
   for (const [field, a, b] of checks) {
     if (!same(a, b)) {
