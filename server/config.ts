@@ -138,7 +138,7 @@ export const SERVER_OPTIONS: OptionSpec[] = [
     key: 'defaultModel',
     flag: '--default-model <name>',
     env: 'LUAB_DEFAULT_MODEL',
-    doc: 'model served when a request names none (default: the only model, else the first by name)',
+    doc: 'model served when a request names none (default: the first ready model by name)',
     parse: text,
   },
   {
