@@ -106,6 +106,11 @@ describe('luab eval (job engine, durability)', function () {
       assert.ok(table1.includes(column), `${column} in ${table1}`);
     }
     assert.ok(table1.includes('imagenet-c mCE ↓') && table1.includes('si-size si_size ↑'), table1);
+    const imagenetC = reference.report.suites.find((m) => m.suite === 'imagenet-c')!;
+    assert.ok(
+      imagenetC.notes.some((n) => n.includes('scored as a 9-class (IN-9) task')),
+      imagenetC.notes.join('; '),
+    );
     assert.match(readFileSync(join(out, 'report.html'), 'utf8'), /<html/i);
     // The Backgrounds Challenge does not resize: synth's 64 px images go into the 64 px model untouched.
     const bg = [...reference.lines.values()].filter((l) => l.suite === 'bg-challenge');
