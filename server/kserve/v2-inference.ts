@@ -75,7 +75,8 @@ export class V2Inference {
     const admissions = this.admit(entry.name, loaded, items);
     let runs: ImageRun[];
     try {
-      runs = await Promise.all(items.map((item, i) => this.runItem({ entry, loaded }, item, i, context)));
+      const signal = this.predictor.requestSignal(context);
+      runs = await Promise.all(items.map((item, i) => this.runItem({ entry, loaded }, item, i, context, signal)));
     } finally {
       for (const admission of admissions) admission.release();
     }
@@ -198,6 +199,7 @@ export class V2Inference {
     item: Item,
     index: number,
     context: CallContext,
+    signal: AbortSignal,
   ): Promise<ImageRun> {
     const started = performance.now();
     let tensor: Float32Array;
@@ -208,10 +210,13 @@ export class V2Inference {
     } else {
       const field = `inputs[0] element ${index}`;
       try {
-        ({ tensor, geometry } = await this.predictor.withPreprocessSlot(context, () =>
-          item.kind === 'encoded'
-            ? preprocessImage(item.bytes, loaded.preprocess, this.config.maxImagePixels)
-            : preprocessPixels(item.rgb, item.width, item.height, loaded.preprocess, field),
+        ({ tensor, geometry } = await this.predictor.withPreprocessSlot(
+          context,
+          () =>
+            item.kind === 'encoded'
+              ? preprocessImage(item.bytes, loaded.preprocess, this.config.maxImagePixels)
+              : preprocessPixels(item.rgb, item.width, item.height, loaded.preprocess, field),
+          signal,
         ));
       } catch (error) {
         // preprocessImage names Predict's `image` field; here the image is an element of the input tensor.
@@ -226,7 +231,8 @@ export class V2Inference {
     // Looked up again after the decode: a reload (RepositoryModelLoad) may have replaced this version meanwhile,
     // and the replaced one closes once its queue is empty. Same version number, current sessions.
     const current = item.kind === 'tensor' ? loaded : this.repository.resolve(entry.name, loaded.version).loaded;
-    const result = await current.batcher.submit(tensor, { deadline: context.deadline, signal: context.signal });
+    // The joined signal, as Predict does: a shutdown also answers an image waiting in the batcher's queue.
+    const result = await current.batcher.submit(tensor, { deadline: context.deadline, signal });
     return {
       outputs: result.outputs,
       geometry,
