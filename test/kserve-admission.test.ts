@@ -13,7 +13,10 @@ import type { V2InferRequest } from '../server/kserve/v2-types.js';
 import { serializeBytesElements } from '../server/kserve/tensor-data.js';
 import { InferenceStatistics } from '../server/metrics/statistics.js';
 import { Predictor, type CallContext } from '../server/predictor.js';
-import { GRPCInferenceServiceClient } from '../proto/generated/inference/grpc_service.js';
+import {
+  GRPCInferenceServiceClient,
+  type ModelStreamInferResponse,
+} from '../proto/generated/inference/grpc_service.js';
 import { discImage } from './helpers/images.js';
 import { GOOD_MODELS } from './helpers/paths.js';
 import { startTestServer, type TestServer } from './helpers/test-server.js';
@@ -94,8 +97,8 @@ describe('KServe v2 admission control', function () {
     assert.equal(predictor.admission.stats().bytes, 0);
   });
 
-  it('ModelInfer over gRPC answers RESOURCE_EXHAUSTED naming the limit', async () => {
-    const server = await startTestServer({ modelsDir: GOOD_MODELS, maxAdmittedPerModel: 1 });
+  it('ModelInfer, ModelStreamInfer and HTTP infer answer RESOURCE_EXHAUSTED (HTTP 429) naming the limit', async () => {
+    const server = await startTestServer({ modelsDir: GOOD_MODELS, maxAdmittedPerModel: 1, httpPort: -1 });
     const client = new GRPCInferenceServiceClient(server.address, credentials.createInsecure());
     try {
       // Two images, a limit of one: the second image is refused before either is decoded.
@@ -115,6 +118,42 @@ describe('KServe v2 admission control', function () {
       );
       assert.equal(status[error.code], 'RESOURCE_EXHAUSTED', error.details);
       assert.match(error.details, /model "centroid": 1 requests .*--max-admitted-per-model/);
+
+      const answers = await new Promise<ModelStreamInferResponse[]>((resolve, reject) => {
+        const received: ModelStreamInferResponse[] = [];
+        const call = client.modelStreamInfer();
+        call.on('data', (m: ModelStreamInferResponse) => received.push(m));
+        call.on('error', reject);
+        call.on('end', () => resolve(received));
+        call.write({
+          modelName: 'centroid',
+          modelVersion: '',
+          id: 'two',
+          parameters: {},
+          inputs: [{ name: 'image_bytes', datatype: 'BYTES', shape: [2], parameters: {}, contents: undefined }],
+          outputs: [],
+          rawInputContents: [serializeBytesElements([image, image])],
+        });
+        call.end();
+      });
+      assert.equal(answers.length, 1);
+      assert.match(answers[0].errorMessage, /model "centroid": 1 requests .*--max-admitted-per-model/);
+
+      const tensor = serializeBytesElements([image, image]);
+      const header = Buffer.from(
+        JSON.stringify({
+          inputs: [
+            { name: 'image_bytes', datatype: 'BYTES', shape: [2], parameters: { binary_data_size: tensor.length } },
+          ],
+        }),
+      );
+      const response = await fetch(`http://127.0.0.1:${server.server.httpPort}/v2/models/centroid/infer`, {
+        method: 'POST',
+        headers: { 'Inference-Header-Content-Length': String(header.length) },
+        body: Buffer.concat([header, tensor]),
+      });
+      assert.equal(response.status, 429);
+      assert.match(((await response.json()) as { error: string }).error, /--max-admitted-per-model/);
     } finally {
       client.close();
       await server.close();
