@@ -63,11 +63,22 @@ export class Predictor {
   }
 
   /**
+   * The call's signal joined with the server's shutdown. A request of several images makes it once and passes it to
+   * each {@link withPreprocessSlot} and batcher submit: `AbortSignal.any` and its listeners cost per call.
+   */
+  requestSignal(context: CallContext): AbortSignal {
+    return AbortSignal.any([context.signal, this.shutdown.signal]);
+  }
+
+  /**
    * Runs `work` (a decode) under the server's preprocessing limit, the one Predict uses, so the KServe v2 and REST
    * front ends cannot decode more images at once than the limit allows. Skips it if the client already left.
    */
-  async withPreprocessSlot<T>(context: CallContext, work: () => Promise<T>): Promise<T> {
-    const signal = AbortSignal.any([context.signal, this.shutdown.signal]);
+  async withPreprocessSlot<T>(
+    context: CallContext,
+    work: () => Promise<T>,
+    signal = this.requestSignal(context),
+  ): Promise<T> {
     const release = await this.decodeSlots.acquire(signal, context.deadline);
     try {
       return await work();

@@ -104,7 +104,7 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
   );
   const v2 = new V2Inference(predictor, repository, config, statistics);
   server.addService(
-    GRPCInferenceServiceService,
+    withSafeIntegerDecoding(GRPCInferenceServiceService, KSERVE_SERVICE_NAME),
     createKserveService(v2, repository, statistics, log.child({ module: 'kserve' })),
   );
   let stopping = false;

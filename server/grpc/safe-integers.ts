@@ -39,9 +39,16 @@ function findUnsafeInteger(type: protobuf.Type, message: Record<string, unknown>
   for (const field of type.fieldsArray) {
     const value = message[field.name];
     if (value === undefined || value === null) continue;
-    const values = field.repeated ? (value as unknown[]) : [value];
+    // A map (KServe's `parameters`) is walked by key: its values may be messages with 64-bit fields (int64_param).
+    const keys = field.map ? Object.keys(value as object) : undefined;
+    const values = keys
+      ? keys.map((k) => (value as Record<string, unknown>)[k])
+      : field.repeated
+        ? (value as unknown[])
+        : [value];
     for (let i = 0; i < values.length; i += 1) {
-      const path = `${prefix}${field.name}${field.repeated ? `[${i}]` : ''}`;
+      const index = keys ? `["${keys[i]}"]` : field.repeated ? `[${i}]` : '';
+      const path = `${prefix}${field.name}${index}`;
       if (field.resolvedType instanceof protobuf.Type) {
         const found = findUnsafeInteger(field.resolvedType, values[i] as Record<string, unknown>, `${path}.`);
         if (found) return found;
@@ -62,13 +69,13 @@ const protoRoot = () =>
     const r = new protobuf.Root();
     // keepCase: paths in messages use the .proto's field names, as the API documentation does.
     r.resolvePath = (_origin, target) => join(packageRoot(), 'proto', target);
-    r.loadSync('luab/v1/inference.proto', { keepCase: true }).resolveAll();
+    r.loadSync(['luab/v1/inference.proto', 'inference/grpc_service.proto'], { keepCase: true }).resolveAll();
     return r;
   })());
 
 /**
  * The service definition with each request decoder wrapped as described above. `serviceName` is the service's
- * full name in proto/ (`luab.v1.Inference`).
+ * full name in proto/ (`luab.v1.Inference`, `inference.GRPCInferenceService`).
  */
 export function withSafeIntegerDecoding<T extends UntypedServiceImplementation>(
   definition: ServiceDefinition<T>,

@@ -9,6 +9,7 @@ import { invalidArgument, toStatus } from '../errors.js';
 import type { ModelRepository } from '../model-repository/repository.js';
 import type { InferenceStatistics } from '../metrics/statistics.js';
 import { callContext } from '../grpc/call-context.js';
+import { UndecodableRequest } from '../grpc/safe-integers.js';
 import { findModel, modelConfig, modelMetadata, modelReady, repositoryIndex, serverMetadata } from './metadata.js';
 import { fromModelInferRequest, toModelInferResponse } from './grpc-codec.js';
 import { modelStatistics } from './statistics-report.js';
@@ -43,16 +44,20 @@ export function createKserveService(
   statistics: InferenceStatistics,
   log: Logger,
 ): GRPCInferenceServiceServer {
-  const infer = async (request: ModelInferRequest, context: ReturnType<typeof callContext>) => {
+  const infer = async (request: ModelInferRequest | UndecodableRequest, context: ReturnType<typeof callContext>) => {
     let decoded;
+    let typed;
     try {
+      // A stream item with a 64-bit value a number cannot hold (safe-integers.ts): answered on its own.
+      if (request instanceof UndecodableRequest) throw request.error;
       decoded = fromModelInferRequest(request);
+      typed = typedOutput(request);
     } catch (error) {
       // Rejected before it reached a model: counted by reason only (inference.infer counts the rest).
       statistics.recordFailure(undefined, 0, error);
       throw error;
     }
-    return toModelInferResponse(await inference.infer(decoded, context), typedOutput(request));
+    return toModelInferResponse(await inference.infer(decoded, context), typed);
   };
 
   return {
@@ -89,10 +94,23 @@ export function createKserveService(
       const finishIfDone = () => {
         if (ended && inFlight === 0 && !call.cancelled) call.end();
       };
-      call.on('data', (request: ModelInferRequest) => {
+      call.on('data', (item: ModelInferRequest | UndecodableRequest) => {
+        // An undecodable item has only its id (when readable) to echo with its error.
+        const request: ModelInferRequest =
+          item instanceof UndecodableRequest
+            ? {
+                modelName: '',
+                modelVersion: '',
+                id: item.id,
+                parameters: {},
+                inputs: [],
+                outputs: [],
+                rawInputContents: [],
+              }
+            : item;
         inFlight += 1;
         if (inFlight >= STREAM_MAX_IN_FLIGHT) call.pause();
-        infer(request, context)
+        infer(item, context)
           .then(
             (response): ModelStreamInferResponse => ({ errorMessage: '', inferResponse: response }),
             (error): ModelStreamInferResponse => ({

@@ -4,6 +4,7 @@
  * the version's batcher, so v2 and Predict requests share batches), build the requested outputs and record the
  * request in the statistics. The gRPC and HTTP codecs call it.
  */
+import type { Admission } from '../admission/admission-control.js';
 import { type ServerConfig } from '../config.js';
 import { invalidArgument, ServiceError } from '../errors.js';
 import type { ModelRepository, ResolvedModel } from '../model-repository/repository.js';
@@ -36,6 +37,10 @@ type Item =
   | { kind: 'encoded'; bytes: Buffer }
   | { kind: 'pixels'; rgb: Uint8Array; width: number; height: number };
 
+/** What an image of the request holds in memory, as the admission control's budget counts it. */
+const itemBytes = (item: Item) =>
+  item.kind === 'encoded' ? item.bytes.length : item.kind === 'tensor' ? item.values.byteLength : item.rgb.byteLength;
+
 export class V2Inference {
   constructor(
     private readonly predictor: Predictor,
@@ -67,7 +72,14 @@ export class V2Inference {
     const config = entry.config;
     checkRequestedOutputs(config, entry.name, request.outputs);
     const items = this.readItems(request.inputs, v2Inputs(config), entry.name);
-    const runs = await Promise.all(items.map((item, i) => this.runItem({ entry, loaded }, item, i, context)));
+    const admissions = this.admit(entry.name, loaded, items);
+    let runs: ImageRun[];
+    try {
+      const signal = this.predictor.requestSignal(context);
+      runs = await Promise.all(items.map((item, i) => this.runItem({ entry, loaded }, item, i, context, signal)));
+    } finally {
+      for (const admission of admissions) admission.release();
+    }
     const postStarted = performance.now();
     const outputs = buildOutputs(config, runs, request.outputs);
     const finished = performance.now();
@@ -97,6 +109,23 @@ export class V2Inference {
       },
       outputs,
     };
+  }
+
+  /**
+   * Takes a place in the server's admission control (the one Predict goes through) for each image, before any
+   * decode: an image of a multi-image request costs the model what a Predict request does, so one place and its
+   * bytes each. Past a limit nothing is kept and the whole request is refused with RESOURCE_EXHAUSTED.
+   */
+  private admit(model: string, loaded: ResolvedModel['loaded'], items: Item[]): Admission[] {
+    const limit = this.predictor.admittedLimit(loaded);
+    const admissions: Admission[] = [];
+    try {
+      for (const item of items) admissions.push(this.predictor.admission.admit(model, itemBytes(item), limit));
+    } catch (error) {
+      for (const admission of admissions) admission.release();
+      throw error;
+    }
+    return admissions;
   }
 
   /** The request's one input → its images, each checked against what the model accepts. */
@@ -170,6 +199,7 @@ export class V2Inference {
     item: Item,
     index: number,
     context: CallContext,
+    signal: AbortSignal,
   ): Promise<ImageRun> {
     const started = performance.now();
     let tensor: Float32Array;
@@ -180,10 +210,13 @@ export class V2Inference {
     } else {
       const field = `inputs[0] element ${index}`;
       try {
-        ({ tensor, geometry } = await this.predictor.withPreprocessSlot(context, () =>
-          item.kind === 'encoded'
-            ? preprocessImage(item.bytes, loaded.preprocess, this.config.maxImagePixels)
-            : preprocessPixels(item.rgb, item.width, item.height, loaded.preprocess, field),
+        ({ tensor, geometry } = await this.predictor.withPreprocessSlot(
+          context,
+          () =>
+            item.kind === 'encoded'
+              ? preprocessImage(item.bytes, loaded.preprocess, this.config.maxImagePixels)
+              : preprocessPixels(item.rgb, item.width, item.height, loaded.preprocess, field),
+          signal,
         ));
       } catch (error) {
         // preprocessImage names Predict's `image` field; here the image is an element of the input tensor.
@@ -198,7 +231,8 @@ export class V2Inference {
     // Looked up again after the decode: a reload (RepositoryModelLoad) may have replaced this version meanwhile,
     // and the replaced one closes once its queue is empty. Same version number, current sessions.
     const current = item.kind === 'tensor' ? loaded : this.repository.resolve(entry.name, loaded.version).loaded;
-    const result = await current.batcher.submit(tensor, { deadline: context.deadline, signal: context.signal });
+    // The joined signal, as Predict does: a shutdown also answers an image waiting in the batcher's queue.
+    const result = await current.batcher.submit(tensor, { deadline: context.deadline, signal });
     return {
       outputs: result.outputs,
       geometry,
