@@ -123,7 +123,7 @@ export class Predictor {
     const config = entry.config;
     const classCount = config.labels.length;
     const k = request.topK === 0 ? Math.min(DEFAULT_TOP_K, classCount) : request.topK;
-    const signal = AbortSignal.any([context.signal, this.shutdown.signal]);
+    const signal = this.requestSignal(context);
 
     let tensor: Float32Array;
     let geometry: PreprocessGeometry;
@@ -132,21 +132,13 @@ export class Predictor {
     let resized = false;
     const input = request.input;
     if (input?.$case === 'image') {
-      const release = await this.decodeSlots.acquire(signal, context.deadline);
-      try {
-        const policy =
-          request.resizePolicy === ResizePolicy.RESIZE_POLICY_KEEP_AT_INPUT_SIZE ? 'keep-at-input-size' : 'model';
-        ({ tensor, geometry, format, orientation, resized } = await preprocessImage(
-          input.value,
-          loaded.preprocess,
-          this.config.maxImagePixels,
-          policy,
-        ));
-      } catch (error) {
-        throw classifyDecodeFailure(error);
-      } finally {
-        release();
-      }
+      const policy =
+        request.resizePolicy === ResizePolicy.RESIZE_POLICY_KEEP_AT_INPUT_SIZE ? 'keep-at-input-size' : 'model';
+      ({ tensor, geometry, format, orientation, resized } = await this.withPreprocessSlot(
+        context,
+        () => preprocessImage(input.value, loaded.preprocess, this.config.maxImagePixels, policy),
+        signal,
+      ));
       // The client may have left (or the server begun to stop) during the decode: no inference for it then.
       signal.throwIfAborted();
     } else if (input?.$case === 'tensor') {

@@ -54,9 +54,15 @@ export class V2Inference {
     let target: { model: string; version: number } | undefined;
     try {
       const resolved = this.repository.resolve(request.modelName, parseVersion(request.modelVersion));
+      // Taken in the same tick as resolve(), as Predict does: a reload cannot release this version's sessions
+      // until every image of the request is answered.
+      const lease = resolved.loaded.leases.acquire();
       target = { model: resolved.entry.name, version: resolved.loaded.version };
-      const response = await this.run(request, resolved, context, started);
-      return response;
+      try {
+        return await this.run(request, resolved, context, started);
+      } finally {
+        lease();
+      }
     } catch (error) {
       this.statistics.recordFailure(target, performance.now() - started, error);
       throw error;
@@ -228,11 +234,9 @@ export class V2Inference {
       this.statistics.recordDecode(performance.now() - started);
     }
     const preprocessed = performance.now();
-    // Looked up again after the decode: a reload (RepositoryModelLoad) may have replaced this version meanwhile,
-    // and the replaced one closes once its queue is empty. Same version number, current sessions.
-    const current = item.kind === 'tensor' ? loaded : this.repository.resolve(entry.name, loaded.version).loaded;
+    // The version resolved at the start serves the whole request (its lease keeps it open through a reload).
     // The joined signal, as Predict does: a shutdown also answers an image waiting in the batcher's queue.
-    const result = await current.batcher.submit(tensor, { deadline: context.deadline, signal });
+    const result = await loaded.batcher.submit(tensor, { deadline: context.deadline, signal });
     return {
       outputs: result.outputs,
       geometry,
