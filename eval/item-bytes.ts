@@ -3,10 +3,16 @@
  * the Backgrounds Challenge's adversarial test, a composite made from its parts. Made images are PNG (lossless),
  * so the model sees exactly the pixels the protocol defines.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile as readFileCallback } from 'node:fs';
+import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { parseNpyMask } from './locations.js';
 import type { EvalItem } from './types.js';
+
+// fs.readFile's callback form, not fs/promises': for the small files of a suite the promise API's FileHandle
+// round trips cost about 4x the CPU (0.21 against 0.06 ms per 64 px JPEG here), CPU the evaluation process then
+// takes from the inference server it shares the machine with.
+const readFile = promisify(readFileCallback);
 
 /**
  * background * (1 - mask) + mask * foreground, per pixel and channel (challenge_eval.py with its 0/1 mask). The

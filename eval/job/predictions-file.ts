@@ -5,13 +5,25 @@
  * Resume reads the file back: a torn last line is cut off (its image is evaluated again); a bad line anywhere else
  * is corruption and stops the job rather than guess.
  */
-import { createReadStream } from 'node:fs';
-import { open, truncate, type FileHandle } from 'node:fs/promises';
+import { close, createReadStream, fdatasync, open, write } from 'node:fs';
+import { open as openHandle, truncate, type FileHandle } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
+import { promisify } from 'node:util';
 import type { PredictionLine } from '../types.js';
 import { JobError } from './job-spec.js';
 
 const FSYNC_INTERVAL_MS = 1000;
+
+// A plain file descriptor with fs's callback calls, not a fs/promises FileHandle: the promise API costs several
+// times the CPU per call, and this file takes a write per batch of answers while the inference server it shares
+// the machine with is busy (bench/eval-throughput.ts).
+const openFile = promisify(open);
+const writeFile = (fd: number, buffer: Buffer) =>
+  new Promise<number>((resolve, reject) =>
+    write(fd, buffer, (error, written) => (error ? reject(error) : resolve(written))),
+  );
+const syncFile = promisify(fdatasync);
+const closeFile = promisify(close);
 
 /**
  * Appends lines. Lines that arrive while a write is under way go out together in the next write (group commit:
@@ -23,13 +35,13 @@ export class PredictionsWriter {
   private dirty = false;
   private readonly timer: NodeJS.Timeout;
 
-  private constructor(private readonly file: FileHandle) {
+  private constructor(private readonly fd: number) {
     this.timer = setInterval(() => void this.sync().catch(() => undefined), FSYNC_INTERVAL_MS);
     this.timer.unref();
   }
 
   static async open(path: string): Promise<PredictionsWriter> {
-    return new PredictionsWriter(await open(path, 'a'));
+    return new PredictionsWriter(await openFile(path, 'a'));
   }
 
   /** Lines accepted but not yet written. */
@@ -48,7 +60,9 @@ export class PredictionsWriter {
     while (this.queue.length > 0) {
       const batch = this.queue.splice(0);
       try {
-        await this.file.write(Buffer.concat(batch.map((b) => b.bytes)));
+        const bytes = Buffer.concat(batch.map((b) => b.bytes));
+        // write() may take part of a buffer; the rest goes in the next call, so a line is never left half-written.
+        for (let offset = 0; offset < bytes.length;) offset += await writeFile(this.fd, bytes.subarray(offset));
         this.dirty = true;
         for (const b of batch) b.resolve();
       } catch (error) {
@@ -62,7 +76,7 @@ export class PredictionsWriter {
     await this.writing;
     if (!this.dirty) return;
     this.dirty = false;
-    await this.file.datasync();
+    await syncFile(this.fd);
   }
 
   /** Writes what is queued, fsyncs and closes. */
@@ -70,7 +84,7 @@ export class PredictionsWriter {
     clearInterval(this.timer);
     while (this.writing) await this.writing;
     await this.sync();
-    await this.file.close();
+    await closeFile(this.fd);
   }
 }
 
@@ -86,7 +100,7 @@ export async function readPredictions(
 ): Promise<{ lines: number; tornBytes: number }> {
   let handle: FileHandle;
   try {
-    handle = await open(path, 'r');
+    handle = await openHandle(path, 'r');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { lines: 0, tornBytes: 0 };
     throw error;
