@@ -79,16 +79,8 @@ export function createInferenceService(
 
     getModel(call, callback) {
       try {
-        const name = call.request.name || repository.defaultModel;
-        const entry = repository.list().find((m) => m.name === name);
-        if (!entry) {
-          const known =
-            repository
-              .list()
-              .map((m) => m.name)
-              .join(', ') || 'none';
-          throw notFound('name', `no model named "${call.request.name}" (models: ${known})`);
-        }
+        const entry = repository.entry(call.request.name, 'name');
+        const name = entry.name;
         const info = toModelInfo(entry);
         if (call.request.version !== 0) {
           const version = info.versions.find((v) => v.version === call.request.version);

@@ -41,16 +41,7 @@ export function serverMetadata(): ServerMetadataResponse {
 
 /** The named model, or NOT_FOUND naming `field`; a version, when given, must exist. */
 export function findModel(repository: ModelRepository, name: string, version: string, field = 'name'): ModelEntry {
-  const modelName = name === '' ? repository.defaultModel : name;
-  const entry = repository.list().find((m) => m.name === modelName);
-  if (!entry) {
-    const known =
-      repository
-        .list()
-        .map((m) => m.name)
-        .join(', ') || 'none';
-    throw notFound(field, `no model named "${name}" (models: ${known})`);
-  }
+  const entry = repository.entry(name, field);
   const number = parseVersion(version, 'version');
   if (number !== 0 && !entry.versions.some((v) => v.version === number)) {
     const known = entry.versions.map((v) => v.version).join(', ') || 'none';

@@ -219,16 +219,26 @@ export class ModelRepository {
   }
 
   /** Finds the model version a request names, or throws NOT_FOUND / UNAVAILABLE naming the field. */
-  resolve(name: string, version: number): ResolvedModel {
+  /**
+   * The model a request names (empty: the default model), loaded or not; NOT_FOUND naming `field` and listing the
+   * models otherwise. Every front end (luab.v1, KServe v2 gRPC and REST) looks models up through this.
+   */
+  entry(name: string, field = 'model'): ModelEntry {
     const modelName = name === '' ? this.defaultModel : name;
     if (modelName === undefined) {
-      throw notFound('model', 'the request names no model and the server has no default model (none loaded)');
+      throw notFound(field, 'the request names no model and the server has no default model (none loaded)');
     }
     const entry = this.models.get(modelName);
     if (!entry) {
       const known = [...this.models.keys()].join(', ') || 'none';
-      throw notFound('model', `no model named "${modelName}" (models: ${known})`);
+      throw notFound(field, `no model named "${modelName}" (models: ${known})`);
     }
+    return entry;
+  }
+
+  resolve(name: string, version: number): ResolvedModel {
+    const entry = this.entry(name);
+    const modelName = entry.name;
     if (entry.error || !entry.config) throw unavailable(`model: "${modelName}" failed to load: ${entry.error}`);
     let state: VersionState | undefined;
     if (version === 0) {
