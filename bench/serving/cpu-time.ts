@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 let ticksPerSecond: number | undefined;
 
 /** The kernel's clock tick (USER_HZ) that /proc/<pid>/stat counts in; `getconf` is the portable way to ask. */
-function clockTicks(): number {
+export function clockTicks(): number {
   if (ticksPerSecond === undefined) {
     const text = execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim();
     const value = Number(text);
