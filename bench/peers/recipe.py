@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import onnxruntime as ort
 from PIL import Image, ImageOps
 
 KERNELS = {"bilinear": Image.BILINEAR, "bicubic": Image.BICUBIC, "nearest": Image.NEAREST}
@@ -53,28 +52,30 @@ def load_recipe(model_dir: str | Path) -> Recipe:
     )
 
 
-def resized_size(w0: int, h0: int, r: Recipe) -> tuple[int, int]:
-    """Rw x Rh of docs/model-repository.md's geometry (integer arithmetic, as the server and trainer do it)."""
+def geometry(w0: int, h0: int, r: Recipe) -> tuple[int, int, int, int]:
+    """(Rw, Rh, left, top) of docs/model-repository.md's geometry: integer arithmetic and Python's round (half to
+    even) for the crop, as the server and the trainer do it (checked against the contract's golden cases in
+    test/side-by-side.test.ts)."""
     sw, sh = math.floor(r.width / r.crop_pct), math.floor(r.height / r.crop_pct)
     if r.crop_mode == "squash":
-        return sw, sh
-    if w0 * sh >= h0 * sw:
-        return (sh * w0) // h0, sh
-    return sw, (sw * h0) // w0
+        rw, rh = sw, sh
+    elif w0 * sh >= h0 * sw:
+        rw, rh = (sh * w0) // h0, sh
+    else:
+        rw, rh = sw, (sw * h0) // w0
+    return rw, rh, round((rw - r.width) / 2), round((rh - r.height) / 2)
 
 
 def preprocess(data: bytes, r: Recipe) -> np.ndarray:
     """Encoded image -> float32 [3, H, W]."""
     image = ImageOps.exif_transpose(Image.open(io.BytesIO(data))).convert("RGB")
-    rw, rh = resized_size(image.width, image.height, r)
-    image = image.resize((rw, rh), r.kernel)
-    top, left = round((rh - r.height) / 2), round((rw - r.width) / 2)  # Python's round: half to even
-    image = image.crop((left, top, left + r.width, top + r.height))
+    rw, rh, left, top = geometry(image.width, image.height, r)
+    image = image.resize((rw, rh), r.kernel).crop((left, top, left + r.width, top + r.height))
     pixels = np.asarray(image, dtype=np.float32).transpose(2, 0, 1)
     return pixels * r.scale + r.bias
 
 
-def open_session(model_dir: str | Path, intra_op_threads: int) -> ort.InferenceSession:
+def open_session(model_dir: str | Path, intra_op_threads: int):
     """The folder's model.onnx (a TorchServe model folder), else its latest numeric version's (a model repository
     entry), on the CPU, with `intra_op_threads` threads (0 = onnxruntime's default)."""
     flat = Path(model_dir) / "model.onnx"
@@ -82,13 +83,15 @@ def open_session(model_dir: str | Path, intra_op_threads: int) -> ort.InferenceS
     if not flat.is_file() and not versions:
         raise FileNotFoundError(f"{model_dir}: neither a model.onnx nor a numeric version folder with one")
     path = flat if flat.is_file() else versions[-1] / "model.onnx"
+    import onnxruntime as ort  # here, so that the recipe itself needs only numpy and Pillow (its test runs without ORT)
+
     options = ort.SessionOptions()
     options.intra_op_num_threads = intra_op_threads
     options.inter_op_num_threads = 1
     return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
 
-def infer(session: ort.InferenceSession, r: Recipe, batch: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def infer(session, r: Recipe, batch: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """[N, 3, H, W] -> (logits [N, classes], point [N, 2])."""
     logits, point = session.run(list(r.outputs), {r.input_name: batch})
     return logits, point

@@ -37,9 +37,10 @@ def main(results_path: str, png_path: str) -> None:
         ax.set_title(model)
         ax.set_ylabel("images/s (median of repeats; bars: range)")
         ax.grid(axis="y", alpha=0.3)
-    axes[0][0].legend(fontsize=8)
+    handles, names = axes[0][0].get_legend_handles_labels()
+    figure.legend(handles, names, loc="lower center", ncol=len(systems), fontsize=8, frameon=False)
     figure.suptitle(f"One 500x375 JPEG per gRPC call, ghz; {context['machine']}; {context['date'][:10]}", fontsize=10)
-    figure.tight_layout()
+    figure.tight_layout(rect=(0, 0.07, 1, 1))
     figure.savefig(png_path, dpi=110)
 
 
