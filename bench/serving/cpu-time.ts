@@ -62,14 +62,3 @@ export function reapedChildrenCpuMs(): number {
   // cutime and cstime are fields 16 and 17 of the line, i.e. 13 and 14 after comm and state.
   return ((Number(fields[13]) + Number(fields[14])) * 1000) / clockTicks();
 }
-
-/** Whether another process's CPU time can be read here (Linux /proc). */
-export function canReadProcessCpu(): boolean {
-  try {
-    processCpuMs(process.pid);
-    machineBusyMs();
-    return true;
-  } catch {
-    return false;
-  }
-}
