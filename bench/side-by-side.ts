@@ -25,6 +25,7 @@ import { CORPUS_HEIGHT, CORPUS_WIDTH, makeBenchJpeg } from './serving/jpeg-corpu
 import { runGhz } from './side-by-side/ghz-report.js';
 import { runLimit, startLimit } from './side-by-side/in-process-run.js';
 import { processTreeCpuMs } from './side-by-side/process-tree-cpu.js';
+import { killAllLaunched } from './side-by-side/server-launch.js';
 import {
   evaluateTargets,
   formatTargets,
@@ -175,6 +176,7 @@ async function main(): Promise<number> {
   const loadBefore = loadavg();
   const started = new Date();
   const cells: Cell[] = [];
+  const jsonFile = join(work, 'results.json');
   for (let repeat = 0; repeat < repeats; repeat++) {
     for (const model of models) {
       for (const system of rotated(o.systems, repeat)) {
@@ -191,6 +193,8 @@ async function main(): Promise<number> {
               `server ${cell.serverCpuMsPerImage.toFixed(2)} CPU ms/img, others ${Math.round(cell.otherCpuShare * 100)}%`,
           );
         }
+        // Kept as it goes: a run that fails later still leaves what it measured.
+        await writeFile(jsonFile, JSON.stringify({ partial: true, cells }, null, 2) + '\n');
       }
     }
   }
@@ -236,7 +240,6 @@ async function main(): Promise<number> {
     `Targets (issue #11; ratios paired within a repeat, then the median):\n${formatTargets(targets)}`,
   ].join('\n\n');
   console.log(report);
-  const jsonFile = join(work, 'results.json');
   await writeFile(
     jsonFile,
     JSON.stringify({ context, labels: SYSTEM_LABELS, cells, summaries, targets }, null, 2) + '\n',
@@ -317,6 +320,14 @@ function cell(
     clientCpuMsPerImage: clientMs / r.requests,
     otherCpuShare: Math.max(0, othersMs) / (r.seconds * 1000 * availableParallelism()),
   };
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    console.error(`bench: ${signal}: stopping the servers started`);
+    killAllLaunched();
+    process.exit(1);
+  });
 }
 
 main().then(

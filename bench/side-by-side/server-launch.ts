@@ -19,6 +19,21 @@ export interface LaunchedServer {
   stop(): Promise<void>;
 }
 
+/** Servers started and not yet stopped: killed if the benchmark itself is interrupted (they run detached). */
+const live = new Set<number>();
+
+/** SIGKILL to every server's process group still running (for a SIGINT/SIGTERM handler). */
+export function killAllLaunched(): void {
+  for (const pgid of live) {
+    try {
+      process.kill(-pgid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  live.clear();
+}
+
 /** A free loopback TCP port (released at once: the server binds it a moment later). */
 export async function freePort(): Promise<number> {
   const server = createServer();
@@ -65,6 +80,7 @@ export function launch(options: {
   });
   const pid = child.pid;
   if (pid === undefined) throw new Error(`${options.label}: cannot start ${options.command}`);
+  live.add(pid);
   const groupAlive = () => {
     try {
       process.kill(-pid, 0);
@@ -87,6 +103,7 @@ export function launch(options: {
         process.kill(-pid, 'SIGKILL');
       }
       await exited;
+      live.delete(pid);
     },
   };
 }
