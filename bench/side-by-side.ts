@@ -95,7 +95,7 @@ function parseOptions(argv: string[]): Options {
   const out = join(ROOT, 'out', 'side-by-side');
   return new Command('side-by-side')
     .description('This server against grpcio, KServe, TorchServe and the in-process limit, driven by ghz')
-    .option('--quick', 'one repeat of short cells, to try the set-up (about 3 minutes)', false)
+    .option('--quick', 'one repeat of short cells, to try the set-up (about 5 minutes)', false)
     .option('--repeats <n>', 'rounds over all systems, in rotated order (default 3; 1 with --quick)', positiveNumber)
     .option('--duration <s>', 'measured seconds per cell (default 4; 1.5 with --quick)', positiveNumber)
     .option('--warmup <s>', 'warm-up seconds before each cell (default 1; 0.5 with --quick)', positiveNumber)
