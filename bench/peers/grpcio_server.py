@@ -62,7 +62,8 @@ class Servicer(pb_grpc.GRPCInferenceServiceServicer):
 
     def ModelInfer(self, request, context):
         if request.model_name != self.name:
-            context.abort(grpc.StatusCode.NOT_FOUND, f"model_name: '{request.model_name}' is not served (only '{self.name}')")
+            context.abort(grpc.StatusCode.NOT_FOUND,
+                          f"model_name: '{request.model_name}' is not served (only '{self.name}')")
         try:
             tensor = preprocess(first_image(request), self.recipe)
         except (ValueError, OSError, struct.error) as error:

@@ -30,7 +30,8 @@ class LuabOnnxHandler:
 
     def handle(self, data: list[dict], context) -> list[str]:
         # TorchServe hands over a batch (a list of requests; one unless batch_size is set at registration).
-        batch = np.stack([preprocess(bytes(request.get("data") or request.get("body")), self.recipe) for request in data])
+        images = [bytes(request.get("data") or request.get("body")) for request in data]
+        batch = np.stack([preprocess(image, self.recipe) for image in images])
         logits, point = infer(self.session, self.recipe, batch)
         return [json.dumps({"logits": l.tolist(), "point": p.tolist()}) for l, p in zip(logits, point)]
 
