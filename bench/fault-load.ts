@@ -36,8 +36,9 @@ const { values: args } = parseArgs({
     'max-queue-size': { type: 'string', default: '64' },
     // The latency an accepted request can see is about (requests admitted) / capacity: bound it for the overload.
     'max-admitted-per-model': { type: 'string', default: '16' },
-    // Which parts to run, in this order: overload, probe (rejection latency with a light client), storm, memory.
-    phases: { type: 'string', default: 'overload,probe,storm,memory' },
+    // Which parts to run, in this order: refuse (the server's cost of refusing a call, nothing else running),
+    // overload, probe (rejection latency with a light client), storm, memory.
+    phases: { type: 'string', default: 'refuse,overload,probe,storm,memory' },
   },
 });
 const OVERLOAD_SECONDS = Number(args['overload-seconds']);
@@ -169,6 +170,8 @@ let HTTP_PORT = 0;
 async function overload(server: ServerProcess, clients: LuabClient[], input: PredictInput): Promise<void> {
   const capacity = await closedLoop(clients, input, 16, (_, elapsed) => elapsed > 5000);
   const rate = capacity.done / capacity.seconds;
+  if (PHASES.has('refuse')) await refuse(server, clients, input, 3 * rate);
+  if (!PHASES.has('overload')) return;
   const unloaded = await closedLoop(clients, input, 1, (done) => done >= 100);
   const target = 3 * rate;
   const accepted: number[] = [];
@@ -230,6 +233,57 @@ async function overload(server: ServerProcess, clients: LuabClient[], input: Pre
   console.log(loopReport);
   console.log(`server RSS ${rssBefore.toFixed(0)} MiB before, max ${maxRss.toFixed(0)} MiB during`);
   console.log(`afterwards: health ${health}, ${after.done - after.failures}/${after.done} requests answered`);
+}
+
+/**
+ * What refusing a call costs the server by itself: open loop at `rate` calls/s for 10 s, every call naming a model
+ * the server does not have (NOT_FOUND from the same lookup that precedes admission: the transport, decoding the
+ * 12 KB message, the handler and the error status, which is all a RESOURCE_EXHAUSTED costs too), with no accepted
+ * work competing for the cores. Main-thread CPU per call says how many refusals per second one event loop can send.
+ */
+async function refuse(server: ServerProcess, clients: LuabClient[], input: PredictInput, rate: number) {
+  const latencies: number[] = [];
+  let other = 0;
+  const calls: Promise<void>[] = [];
+  await serverLoopDelay(HTTP_PORT);
+  const serverBefore = threadCpuMs(server.pid);
+  const cpu = cpuWindow(server.pid);
+  const started = performance.now();
+  let sent = 0;
+  await new Promise<void>((resolve) => {
+    const tick = setInterval(() => {
+      const elapsed = performance.now() - started;
+      if (elapsed >= 10_000) {
+        clearInterval(tick);
+        resolve();
+        return;
+      }
+      for (const due = Math.floor((elapsed / 1000) * rate); sent < due; sent++) {
+        const at = performance.now();
+        calls.push(
+          clients[sent % clients.length].predict({ ...input, model: 'no-such-model' }, { timeoutMs: 30_000 }).then(
+            () => void (other += 1),
+            (error: LuabError) => {
+              if (error.code === status.NOT_FOUND) latencies.push(performance.now() - at);
+              else other += 1;
+            },
+          ),
+        );
+      }
+    }, 10);
+  });
+  await Promise.all(calls);
+  const mainMs = threadCpuMs(server.pid).main - serverBefore.main;
+  const cpuReport = cpu();
+  const loopReport = await serverLoopDelay(HTTP_PORT);
+  const l = sortedOf(latencies);
+  console.log(`\n## refuse: ${rate.toFixed(0)} calls/s for 10 s naming no model (NOT_FOUND), nothing accepted`);
+  console.log(
+    `${latencies.length} NOT_FOUND, ${other} other: latency p50 ${ms(l, 50)} ms, p99 ${ms(l, 99)} ms; server main ` +
+      `thread ${((mainMs / sent) * 1000).toFixed(0)} us CPU per refused call`,
+  );
+  console.log(`CPU during the refusals (% of one core): ${cpuReport}`);
+  console.log(loopReport);
 }
 
 /**
@@ -354,7 +408,7 @@ async function main(): Promise<void> {
   });
   const clients = Array.from({ length: CLIENTS }, () => new LuabClient(server.address));
   try {
-    if (PHASES.has('overload')) await overload(server, clients, { image: jpeg });
+    if (PHASES.has('overload') || PHASES.has('refuse')) await overload(server, clients, { image: jpeg });
     if (PHASES.has('probe')) await probe(server, clients, { image: jpeg });
     if (PHASES.has('storm')) await storm(server, clients, { image: jpeg });
     if (PHASES.has('memory')) await memory(server, clients, { tensor });
