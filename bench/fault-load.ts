@@ -117,7 +117,8 @@ function cpuWindow(serverPid: number) {
     return (
       `server ${coreShare(server, threadCpuMs(serverPid), seconds)}; load generator ` +
       `${((used.user + used.system) / 1000 / (seconds * 10)).toFixed(0)}% (event-loop delay p50 ` +
-      `${(loopDelay.percentile(50) / 1e6).toFixed(1)} ms, p99 ${(loopDelay.percentile(99) / 1e6).toFixed(1)} ms); ` +
+      `${(loopDelay.percentile(50) / 1e6).toFixed(1)} ms, p99 ${(loopDelay.percentile(99) / 1e6).toFixed(1)} ms, ` +
+      `max ${(loopDelay.max / 1e6).toFixed(0)} ms); ` +
       `machine busy ${machineBusy.toFixed(0)}% of ${cpus().length * 100}%, time some task waited for: ${stalled}; ` +
       `load average ${load.toFixed(1)} at the start`
     );
