@@ -6,9 +6,13 @@
  * 2. memory: --requests requests in a row (closed loop); resident memory after warm-up against the end;
  * 3. cancellation storm: --storm requests, each cancelled a few milliseconds after it is sent; then the queue must
  *    be free: requests sent afterwards are all answered with their usual latency.
- * Bounded in time and count; numbers go to docs/benchmarks.md.
+ * Also `refuse` (the server's own cost of refusing calls) and `probe` (refusal latency beside a saturated model,
+ * with a light client); every phase reports where the CPU went (thread-cpu.ts, /proc/pressure) and event-loop
+ * delays, to tell the server's delays from the machine's. Bounded in time and count; numbers go to
+ * docs/benchmarks.md.
  *
  *   npm run build && node dist/bench/fault-load.js [--overload-seconds 30] [--requests 100000] [--storm 5000]
+ *     [--phases refuse,overload,probe,storm,memory]
  */
 import { readFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
