@@ -6,12 +6,19 @@
  * 2. memory: --requests requests in a row (closed loop); resident memory after warm-up against the end;
  * 3. cancellation storm: --storm requests, each cancelled a few milliseconds after it is sent; then the queue must
  *    be free: requests sent afterwards are all answered with their usual latency.
- * Bounded in time and count; numbers go to docs/benchmarks.md.
+ * Also `refuse` (the server's own cost of refusing calls) and `probe` (refusal latency beside a saturated model,
+ * with a light client); every phase reports where the CPU went (thread-cpu.ts, /proc/pressure) and event-loop
+ * delays, to tell the server's delays from the machine's. Bounded in time and count; numbers go to
+ * docs/benchmarks.md.
  *
  *   npm run build && node dist/bench/fault-load.js [--overload-seconds 30] [--requests 100000] [--storm 5000]
+ *     [--phases refuse,overload,probe,storm,memory]
  */
 import { readFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { status } from '@grpc/grpc-js';
 import { LuabClient, LuabError, type PredictInput } from '../client/luab-client.js';
@@ -22,6 +29,7 @@ import { percentile } from './serving/latency-stats.js';
 import { startServerProcess, type ServerProcess } from './serving/server-process.js';
 import { tensorInputs } from './serving/tensor-inputs.js';
 import { healthCheck } from '../test/helpers/raw-clients.js';
+import { coreShare, threadCpuMs } from './thread-cpu.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -32,12 +40,94 @@ const { values: args } = parseArgs({
     'max-queue-size': { type: 'string', default: '64' },
     // The latency an accepted request can see is about (requests admitted) / capacity: bound it for the overload.
     'max-admitted-per-model': { type: 'string', default: '16' },
+    // Which parts to run, in this order: refuse (the server's cost of refusing a call, nothing else running),
+    // overload, probe (rejection latency with a light client), storm, memory.
+    phases: { type: 'string', default: 'refuse,overload,probe,storm,memory' },
   },
 });
 const OVERLOAD_SECONDS = Number(args['overload-seconds']);
 const REQUESTS = Number(args.requests);
 const STORM = Number(args.storm);
 const CLIENTS = 4;
+const PHASES = new Set(args.phases!.split(','));
+
+/** A port free now (bound to 0 and closed), for the server's HTTP listener, whose port the bench must know. */
+async function freePort(): Promise<number> {
+  const probeServer = createServer();
+  await new Promise<void>((resolve) => probeServer.listen(0, '127.0.0.1', resolve));
+  const { port } = probeServer.address() as AddressInfo;
+  await new Promise((resolve) => probeServer.close(resolve));
+  return port;
+}
+
+/**
+ * The server's event-loop delay since the previous call, from its /metrics (prom-client resets the histogram at
+ * every scrape): how long a call that has arrived can wait before the server's main thread even looks at it.
+ */
+async function serverLoopDelay(httpPort: number): Promise<string> {
+  const text = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
+  const value = (name: string) => {
+    const match = new RegExp(`^${name} ([0-9.e+-]+)$`, 'm').exec(text);
+    if (!match) throw new Error(`/metrics has no ${name}`);
+    return (Number(match[1]) * 1000).toFixed(1);
+  };
+  return (
+    `server event-loop delay p50 ${value('nodejs_eventloop_lag_p50_seconds')} ms, ` +
+    `p99 ${value('nodejs_eventloop_lag_p99_seconds')} ms, max ${value('nodejs_eventloop_lag_max_seconds')} ms`
+  );
+}
+
+/** Busy and total jiffies of the whole machine (all cores, all processes), from /proc/stat. */
+function machineJiffies(): { busy: number; total: number } {
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const total = fields.reduce((a, b) => a + b, 0);
+  const idle = fields[3] + fields[4]; // idle + iowait
+  return { busy: total - idle, total };
+}
+
+/**
+ * Microseconds during which at least one runnable task waited for a core (Linux pressure stall information,
+ * /proc/pressure/<resource> "some total"); per second of wall time it is the share of time the machine was short
+ * of `resource`, whoever was waiting: this benchmark, the server or other jobs.
+ */
+function pressureStallUs(resource: 'cpu' | 'memory' | 'io'): number {
+  const match = /^some .*total=(\d+)$/m.exec(readFileSync(`/proc/pressure/${resource}`, 'utf8'));
+  if (!match) throw new Error(`/proc/pressure/${resource} has no "some ... total=" line`);
+  return Number(match[1]);
+}
+
+/**
+ * Where the CPU of a window went: the server's main thread and its other threads, the load generator (this
+ * process) and the whole machine, each as percent of one core; and how late this process's event loop ran.
+ */
+function cpuWindow(serverPid: number) {
+  const server = threadCpuMs(serverPid);
+  const client = process.cpuUsage();
+  const machine = machineJiffies();
+  const stalls = { cpu: pressureStallUs('cpu'), memory: pressureStallUs('memory'), io: pressureStallUs('io') };
+  const loopDelay = monitorEventLoopDelay({ resolution: 5 });
+  loopDelay.enable();
+  const started = performance.now();
+  const load = loadavg()[0];
+  return () => {
+    loopDelay.disable();
+    const seconds = (performance.now() - started) / 1000;
+    const used = process.cpuUsage(client);
+    const m = machineJiffies();
+    const machineBusy = ((m.busy - machine.busy) / (m.total - machine.total)) * cpus().length * 100;
+    const stalled = (Object.keys(stalls) as (keyof typeof stalls)[])
+      .map((r) => `${r} ${((pressureStallUs(r) - stalls[r]) / (seconds * 1e4)).toFixed(0)}%`)
+      .join(', ');
+    return (
+      `server ${coreShare(server, threadCpuMs(serverPid), seconds)}; load generator ` +
+      `${((used.user + used.system) / 1000 / (seconds * 10)).toFixed(0)}% (event-loop delay p50 ` +
+      `${(loopDelay.percentile(50) / 1e6).toFixed(1)} ms, p99 ${(loopDelay.percentile(99) / 1e6).toFixed(1)} ms, ` +
+      `max ${(loopDelay.max / 1e6).toFixed(0)} ms); ` +
+      `machine busy ${machineBusy.toFixed(0)}% of ${cpus().length * 100}%, time some task waited for: ${stalled}; ` +
+      `load average ${load.toFixed(1)} at the start`
+    );
+  };
+}
 
 /** Resident memory of a process, in MiB, from /proc (Linux). */
 function rssMiB(pid: number): number {
@@ -80,9 +170,13 @@ async function closedLoop(
   return { latencies, done, seconds: (performance.now() - started) / 1000, failures, why };
 }
 
+let HTTP_PORT = 0;
+
 async function overload(server: ServerProcess, clients: LuabClient[], input: PredictInput): Promise<void> {
   const capacity = await closedLoop(clients, input, 16, (_, elapsed) => elapsed > 5000);
   const rate = capacity.done / capacity.seconds;
+  if (PHASES.has('refuse')) await refuse(server, clients, input, 3 * rate);
+  if (!PHASES.has('overload')) return;
   const unloaded = await closedLoop(clients, input, 1, (done) => done >= 100);
   const target = 3 * rate;
   const accepted: number[] = [];
@@ -91,6 +185,9 @@ async function overload(server: ServerProcess, clients: LuabClient[], input: Pre
   let maxRss = rssMiB(server.pid);
   const rssBefore = maxRss;
   const calls: Promise<void>[] = [];
+  const lateness: number[] = [];
+  await serverLoopDelay(HTTP_PORT); // resets the server's histogram
+  const cpu = cpuWindow(server.pid);
   const started = performance.now();
   let sent = 0;
   // Open loop: requests leave on schedule whatever the answers do, as independent clients would send them.
@@ -106,6 +203,7 @@ async function overload(server: ServerProcess, clients: LuabClient[], input: Pre
       const due = Math.floor((elapsed / 1000) * target);
       for (; sent < due; sent++) {
         const at = performance.now();
+        lateness.push(at - (started + (sent / target) * 1000));
         calls.push(
           clients[sent % clients.length].predict(input, { timeoutMs: 30_000 }).then(
             () => void accepted.push(performance.now() - at),
@@ -119,6 +217,8 @@ async function overload(server: ServerProcess, clients: LuabClient[], input: Pre
     }, 10);
   });
   await Promise.all(calls);
+  const cpuReport = cpu();
+  const loopReport = await serverLoopDelay(HTTP_PORT);
   const health = await healthCheck(server.address, '');
   const after = await closedLoop(clients, input, 1, (done) => done >= 50);
   const a = sortedOf(accepted);
@@ -132,8 +232,110 @@ async function overload(server: ServerProcess, clients: LuabClient[], input: Pre
   console.log(`sent ${sent}: accepted ${accepted.length}, RESOURCE_EXHAUSTED ${rejected.length}, other ${other}`);
   console.log(`rejection latency p50 ${ms(r, 50)} ms, p99 ${ms(r, 99)} ms`);
   console.log(`accepted latency p50 ${ms(a, 50)} ms, p99 ${ms(a, 99)} ms (unloaded p50 ${ms(u, 50)} ms)`);
+  const late = sortedOf(lateness);
+  console.log(`sends behind schedule (load generator): p50 ${ms(late, 50)} ms, p99 ${ms(late, 99)} ms`);
+  console.log(`CPU during the overload (% of one core): ${cpuReport}`);
+  console.log(loopReport);
   console.log(`server RSS ${rssBefore.toFixed(0)} MiB before, max ${maxRss.toFixed(0)} MiB during`);
   console.log(`afterwards: health ${health}, ${after.done - after.failures}/${after.done} requests answered`);
+}
+
+/**
+ * What refusing a call costs the server by itself: open loop at `rate` calls/s for 10 s, every call naming a model
+ * the server does not have (NOT_FOUND from the same lookup that precedes admission: the transport, decoding the
+ * 12 KB message, the handler and the error status, which is all a RESOURCE_EXHAUSTED costs too), with no accepted
+ * work competing for the cores. Main-thread CPU per call says how many refusals per second one event loop can send.
+ */
+async function refuse(server: ServerProcess, clients: LuabClient[], input: PredictInput, rate: number) {
+  const latencies: number[] = [];
+  let other = 0;
+  const calls: Promise<void>[] = [];
+  await serverLoopDelay(HTTP_PORT);
+  const serverBefore = threadCpuMs(server.pid);
+  const cpu = cpuWindow(server.pid);
+  const started = performance.now();
+  let sent = 0;
+  await new Promise<void>((resolve) => {
+    const tick = setInterval(() => {
+      const elapsed = performance.now() - started;
+      if (elapsed >= 10_000) {
+        clearInterval(tick);
+        resolve();
+        return;
+      }
+      for (const due = Math.floor((elapsed / 1000) * rate); sent < due; sent++) {
+        const at = performance.now();
+        calls.push(
+          clients[sent % clients.length].predict({ ...input, model: 'no-such-model' }, { timeoutMs: 30_000 }).then(
+            () => void (other += 1),
+            (error: LuabError) => {
+              if (error.code === status.NOT_FOUND) latencies.push(performance.now() - at);
+              else other += 1;
+            },
+          ),
+        );
+      }
+    }, 10);
+  });
+  await Promise.all(calls);
+  const mainMs = threadCpuMs(server.pid).main - serverBefore.main;
+  const cpuReport = cpu();
+  const loopReport = await serverLoopDelay(HTTP_PORT);
+  const l = sortedOf(latencies);
+  console.log(`\n## refuse: ${rate.toFixed(0)} calls/s for 10 s naming no model (NOT_FOUND), nothing accepted`);
+  console.log(
+    `${latencies.length} NOT_FOUND, ${other} other: latency p50 ${ms(l, 50)} ms, p99 ${ms(l, 99)} ms; server main ` +
+      `thread ${((mainMs / sent) * 1000).toFixed(0)} us CPU per refused call`,
+  );
+  console.log(`CPU during the refusals (% of one core): ${cpuReport}`);
+  console.log(loopReport);
+}
+
+/**
+ * The server's own rejection latency: 16 closed-loop callers keep the model at its admission limit (16), and a
+ * light probe (50 calls/s, open loop) measures how fast the calls beyond it are refused. Unlike the 3x open loop,
+ * the load generator here sends few calls, so its own CPU cannot delay them.
+ */
+async function probe(server: ServerProcess, clients: LuabClient[], input: PredictInput): Promise<void> {
+  const probeClient = new LuabClient(server.address);
+  const rejected: number[] = [];
+  let accepted = 0;
+  let other = 0;
+  let stop = false;
+  await serverLoopDelay(HTTP_PORT);
+  const cpu = cpuWindow(server.pid);
+  const load = closedLoop(clients, input, Number(args['max-admitted-per-model']), () => stop);
+  await new Promise((resolve) => setTimeout(resolve, 1000)); // the callers reach the limit
+  const probes: Promise<void>[] = [];
+  for (let i = 0; i < 50 * 10; i++) {
+    const at = performance.now();
+    probes.push(
+      probeClient.predict(input, { timeoutMs: 30_000 }).then(
+        () => void (accepted += 1),
+        (error: LuabError) => {
+          if (error.code === status.RESOURCE_EXHAUSTED) rejected.push(performance.now() - at);
+          else other += 1;
+        },
+      ),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  await Promise.all(probes);
+  stop = true;
+  const background = await load;
+  const cpuReport = cpu();
+  const loopReport = await serverLoopDelay(HTTP_PORT);
+  probeClient.close();
+  const r = sortedOf(rejected);
+  console.log(`\n## probe: 50 calls/s beside ${args['max-admitted-per-model']} closed-loop callers at the limit`);
+  console.log(
+    `probes: ${rejected.length} RESOURCE_EXHAUSTED (p50 ${ms(r, 50)} ms, p90 ${ms(r, 90)} ms, p99 ${ms(r, 99)} ms), ` +
+      `${accepted} accepted, ${other} other; the callers at the limit: ` +
+      `${((background.done - background.failures) / background.seconds).toFixed(0)} answered/s, ` +
+      `${(background.failures / background.seconds).toFixed(0)} refused/s`,
+  );
+  console.log(`CPU during the probe (% of one core): ${cpuReport}`);
+  console.log(loopReport);
 }
 
 async function memory(server: ServerProcess, clients: LuabClient[], input: PredictInput): Promise<void> {
@@ -191,9 +393,12 @@ async function main(): Promise<void> {
   const model = readModelConfig(join(args.models, 'luab-in9-cnn', 'config.json'));
   const jpeg = readFileSync(join(packageRoot(), 'examples', 'images', 'police-car.jpg'));
   const [tensor] = await tensorInputs([{ name: 'police-car.jpg', bytes: jpeg } as never], model, DEFAULTS);
+  HTTP_PORT = await freePort();
   const server = await startServerProcess({
     label: 'fault-load',
     args: [
+      '--http-port',
+      String(HTTP_PORT),
       '--models',
       args.models,
       '--log-level',
@@ -208,9 +413,10 @@ async function main(): Promise<void> {
   });
   const clients = Array.from({ length: CLIENTS }, () => new LuabClient(server.address));
   try {
-    await overload(server, clients, { image: jpeg });
-    await storm(server, clients, { image: jpeg });
-    await memory(server, clients, { tensor });
+    if (PHASES.has('overload') || PHASES.has('refuse')) await overload(server, clients, { image: jpeg });
+    if (PHASES.has('probe')) await probe(server, clients, { image: jpeg });
+    if (PHASES.has('storm')) await storm(server, clients, { image: jpeg });
+    if (PHASES.has('memory')) await memory(server, clients, { tensor });
   } finally {
     for (const client of clients) client.close();
     await server.stop();

@@ -6,8 +6,10 @@
   KServe CRDs' OpenAPI: every key must be a field of its model (recursively, into the Kubernetes types they
   embed, such as V1Container), and the generated constructors must accept the values (required fields, enums).
 - The Dockerfile: hadolint, failing on warnings.
-- Project checks: probes are gRPC probes on a declared container port, containers run as non-root, and every
-  `luab serve` flag in a container's args is one the server knows (--serve-flags, given by the test).
+- Project checks: probes are gRPC probes on a declared container port; the liveness probe asks the health name
+  that stays SERVING until exit (--liveness-service, given by the test) and the readiness probe does not (a
+  liveness probe on readiness would restart pods that are draining or waiting for a model); containers run as
+  non-root, and every `luab serve` flag in a container's args is one the server knows (--serve-flags).
 
 Prints one line per problem and exits 1 when there is any; exits 0 and prints what was checked otherwise.
 """
@@ -111,7 +113,9 @@ def containers_of(doc: dict) -> list[dict]:
     return []
 
 
-def project_checks(doc: dict, where: str, serve_flags: set[str], problems: list[str]) -> None:
+def project_checks(
+    doc: dict, where: str, serve_flags: set[str], liveness_service: str, problems: list[str]
+) -> None:
     pod_security = doc.get("spec", {}).get("template", {}).get("spec", {}).get("securityContext", {})
     for i, container in enumerate(containers_of(doc)):
         at = f"{where} container {container.get('name', i)}"
@@ -122,6 +126,13 @@ def project_checks(doc: dict, where: str, serve_flags: set[str], problems: list[
                 problems.append(f"{at}: {probe} must be a grpc probe (the gRPC health service)")
             elif spec["grpc"].get("port") not in ports:
                 problems.append(f"{at}: {probe} port {spec['grpc'].get('port')} is not a container port {ports}")
+            elif probe == "livenessProbe" and spec["grpc"].get("service", "") != liveness_service:
+                problems.append(
+                    f"{at}: livenessProbe asks health service {spec['grpc'].get('service', '')!r}, which is readiness "
+                    f"(NOT_SERVING while draining or with no model ready); liveness is {liveness_service!r}"
+                )
+            elif probe == "readinessProbe" and spec["grpc"].get("service", "") == liveness_service:
+                problems.append(f"{at}: readinessProbe asks {liveness_service!r}, the liveness name (never not ready)")
         security = container.get("securityContext", {})
         if not (security.get("runAsNonRoot") or pod_security.get("runAsNonRoot")):
             problems.append(f"{at}: runAsNonRoot is not set")
@@ -137,6 +148,9 @@ def main() -> int:
     parser.add_argument("files", nargs="*", type=Path, help="manifests (default: deploy/**/*.yaml)")
     parser.add_argument("--dockerfile", type=Path, default=None)
     parser.add_argument("--serve-flags", default="", help="comma-separated flags of `luab serve`")
+    parser.add_argument(
+        "--liveness-service", required=True, help="the gRPC health name for liveness (grpc-server.ts)"
+    )
     args = parser.parse_args()
     root = Path(__file__).resolve().parent.parent
     files = args.files or sorted((root / "deploy").glob("**/*.yaml"))
@@ -163,7 +177,7 @@ def main() -> int:
                 except kubernetes_validate.SchemaNotFoundError as error:
                     problems.append(f"{where}: no schema for this kind: {error}")
                 kind = f"Kubernetes {KUBERNETES_VERSION} schema, strict"
-            project_checks(doc, where, serve_flags, problems)
+            project_checks(doc, where, serve_flags, args.liveness_service, problems)
             if len(problems) == before:
                 checked.append(f"{where} ({kind}; probes, non-root, serve flags)")
 

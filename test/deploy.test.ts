@@ -10,6 +10,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { flagName, SERVER_OPTIONS } from '../server/config.js';
+import { LIVENESS_HEALTH_NAME } from '../server/grpc/grpc-server.js';
 import { GOOD_MODELS, REPO_ROOT } from './helpers/paths.js';
 import { startTestServer, type TestServer } from './helpers/test-server.js';
 
@@ -28,7 +29,8 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv = {}): Prom
   });
 }
 
-const validate = (...args: string[]) => run(PYTHON, [VALIDATOR, `--serve-flags=${SERVE_FLAGS}`, ...args]);
+const validate = (...args: string[]) =>
+  run(PYTHON, [VALIDATOR, `--serve-flags=${SERVE_FLAGS}`, `--liveness-service=${LIVENESS_HEALTH_NAME}`, ...args]);
 
 describe('deployment recipe (deploy/)', function () {
   let scratch: string;
@@ -68,6 +70,17 @@ describe('deployment recipe (deploy/)', function () {
       'readinessProbe:\n            tcpSocket:\n              port: 50051',
     ],
     'unknown-flag': ['kserve/luab-runtime.yaml', "'--models'", "'--model-dir'"],
+    // The readiness name ("") as liveness: pods would be restarted while draining or waiting for a model.
+    'readiness-as-liveness': [
+      'kubernetes/luab.yaml',
+      /(livenessProbe:\n {12}grpc:\n {14}port: 50051)\n {14}service: \S+/,
+      '$1',
+    ],
+    'readiness-as-liveness-kserve': [
+      'kserve/luab-runtime.yaml',
+      /(livenessProbe:\n {8}grpc:\n {10}port: 8081)\n {10}service: \S+/,
+      '$1',
+    ],
   };
   let brokenRun: { code: number; out: string };
   let brokenDockerfileRun: { code: number; out: string };
@@ -122,6 +135,12 @@ describe('deployment recipe (deploy/)', function () {
 
   it('refuses a probe that is not the gRPC health service', () => {
     assert.match(problemsOf('tcp-probe'), /readinessProbe must be a grpc probe/);
+  });
+
+  it('refuses a liveness probe on the readiness health name', () => {
+    for (const name of ['readiness-as-liveness', 'readiness-as-liveness-kserve']) {
+      assert.match(problemsOf(name), /livenessProbe asks health service '', which is readiness/);
+    }
   });
 
   it('refuses a luab serve flag that does not exist', () => {

@@ -5,6 +5,8 @@
  * that terminating a worker mid-run used to cause).
  */
 import assert from 'node:assert/strict';
+import { cpSync, mkdtempSync, rmSync, utimesSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { status } from '@grpc/grpc-js';
 import type { LuabError } from '../client/luab-client.js';
@@ -88,5 +90,56 @@ describe('luab serve shutdown (child process)', function () {
       return true;
     });
     assert.equal(await p.exited, 0);
+  });
+
+  it('cancels the requests of a version retired by a reload and still draining, and exits 0', async () => {
+    // A copy of the slow model, so the test can replace its model.onnx (a new modification time) under --poll-ms.
+    const dir = mkdtempSync(join(tmpdir(), 'luab-retired-'));
+    cpSync(join(SLOW_MODELS, 'centroid-slow'), join(dir, 'centroid-slow'), { recursive: true });
+    try {
+      const p = (server = await startServeProcess([
+        '--models',
+        dir,
+        '--log-level',
+        'debug',
+        '--workers',
+        '1',
+        '--poll-ms',
+        '50',
+        '--drain-ms',
+        '0',
+        '--shutdown-grace-ms',
+        '0',
+      ]));
+      const started = nextBatch(p);
+      // One running (about a second each), five queued behind it: all on version 1's runtime.
+      const settled: boolean[] = [];
+      const onOldVersion = Array.from({ length: 6 }, (_, i) =>
+        p.client
+          .predict({ image })
+          .then(
+            () => 'answered',
+            (e: LuabError) => `${status[e.code]}${/shutting down/.test(e.details) ? ' shutting down' : ''}`,
+          )
+          .finally(() => (settled[i] = true)),
+      );
+      await started;
+      const reloaded = p.nextLog((l) => l.msg === 'model "centroid-slow" reloaded');
+      const later = new Date(Date.now() + 60_000);
+      utimesSync(join(dir, 'centroid-slow', '1', 'model.onnx'), later, later);
+      await reloaded; // the replacement serves; the old runtime drains the requests still on it
+      p.child.kill('SIGTERM');
+      const left = onOldVersion.map((_, i) => !settled[i]);
+      const outcomes = await Promise.all(onOldVersion);
+      assert.ok(left.some(Boolean), 'every request was answered before SIGTERM: the test did not test the drain');
+      assert.deepEqual(
+        outcomes.filter((_, i) => left[i]),
+        left.filter(Boolean).map(() => 'UNAVAILABLE shutting down'),
+        `outcomes ${JSON.stringify(outcomes)}`,
+      );
+      assert.equal(await p.exited, 0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

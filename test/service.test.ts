@@ -169,14 +169,31 @@ describe('luab.v1.Inference', function () {
     });
 
     it('carries many items with bounded in-flight count', async () => {
+      // The client keeps 16 items in flight, the server takes 4 (streamMaxInFlight) and pauses the stream: with
+      // the first run held, the items past the 4th must not reach the model's queue until answers go out.
+      const loaded = t.server.repository.resolve('centroid', 0).loaded;
+      const submits = watchSubmits(loaded);
+      const held = holdNextRun(loaded);
       const inputs = Array.from({ length: 200 }, (_, i): PredictInput => ({ image, id: `i${i}` }));
       let count = 0;
       const seen = new Set<string>();
-      for await (const message of t.client.predictStream(inputs, { maxInFlight: 16 })) {
-        count += 1;
-        seen.add(message.id);
-        assert.equal(message.result?.$case, 'response');
-      }
+      const consumed = (async () => {
+        for await (const message of t.client.predictStream(inputs, { maxInFlight: 16 })) {
+          count += 1;
+          seen.add(message.id);
+          assert.equal(message.result?.$case, 'response');
+        }
+      })();
+      await held.entered;
+      for (let i = 0; i < 4; i++) await submits.next();
+      // Without the server's pause the 5th arrives within milliseconds; with it, never while the run is held.
+      const fifth = await Promise.race([
+        submits.next().then(() => 'a 5th item reached the queue'),
+        new Promise((resolve) => setTimeout(() => resolve('paused'), 500)),
+      ]);
+      held.release();
+      await consumed;
+      assert.equal(fifth, 'paused', 'the server paused the stream at streamMaxInFlight');
       assert.equal(count, 200);
       assert.equal(seen.size, 200);
     });

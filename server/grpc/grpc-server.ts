@@ -26,9 +26,17 @@ import { InferenceStatistics } from '../metrics/statistics.js';
 import { RecordingPredictor } from '../metrics/recording-predictor.js';
 import { createMetricsRegistry } from '../metrics/prometheus.js';
 import { startHttpServer, type RunningHttpServer } from '../http/http-server.js';
+import { ServingState } from '../lifecycle/serving-state.js';
 
 export const INFERENCE_SERVICE_NAME = 'luab.v1.Inference';
 export const KSERVE_SERVICE_NAME = 'inference.GRPCInferenceService';
+/**
+ * The health-check service name for liveness probes: SERVING from start until the process exits, through the drain
+ * window and whatever the models' readiness. `""` and the service names are readiness (NOT_SERVING while
+ * draining or with no model ready), which a liveness probe must not use: it would restart a pod that is
+ * draining or waiting for a model.
+ */
+export const LIVENESS_HEALTH_NAME = 'liveness';
 
 /** The health-check service name that reports one model's readiness, e.g. `luab.v1.Inference/centroid`. */
 export const modelHealthName = (model: string) => `${INFERENCE_SERVICE_NAME}/${model}`;
@@ -103,23 +111,24 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
     createInferenceService(predictor, repository, log.child({ module: 'grpc' }), config.streamMaxInFlight),
   );
   const v2 = new V2Inference(predictor, repository, config, statistics);
+  const state = new ServingState(repository);
   server.addService(
     withSafeIntegerDecoding(GRPCInferenceServiceService, KSERVE_SERVICE_NAME),
-    createKserveService(v2, repository, statistics, log.child({ module: 'kserve' })),
+    createKserveService(v2, repository, statistics, log.child({ module: 'kserve' }), state),
   );
-  let stopping = false;
   // Every model ever served keeps its health name: one unloaded by a reload reads NOT_SERVING, not its last state.
   const knownModels = new Set<string>();
   const healthStatuses = () => {
-    const serving = !stopping && repository.readyCount > 0 ? 'SERVING' : 'NOT_SERVING';
+    const serving = state.serverReady() ? 'SERVING' : 'NOT_SERVING';
     const statuses: Record<string, 'SERVING' | 'NOT_SERVING'> = {
+      [LIVENESS_HEALTH_NAME]: 'SERVING',
       '': serving,
       [INFERENCE_SERVICE_NAME]: serving,
       [KSERVE_SERVICE_NAME]: serving,
     };
     for (const model of repository.list()) knownModels.add(model.name);
     for (const name of knownModels) {
-      statuses[modelHealthName(name)] = !stopping && repository.isReady(name) ? 'SERVING' : 'NOT_SERVING';
+      statuses[modelHealthName(name)] = state.modelReady(() => repository.isReady(name)) ? 'SERVING' : 'NOT_SERVING';
     }
     return statuses;
   };
@@ -160,7 +169,7 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
   let http: RunningHttpServer | undefined;
   if (config.httpPort !== 0) {
     const metrics = createMetricsRegistry(repository, statistics);
-    const services = { repository, predictor, inference: v2, statistics, metrics };
+    const services = { repository, predictor, inference: v2, statistics, metrics, state };
     try {
       http = await startHttpServer(
         config.host,
@@ -192,7 +201,7 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
   const cancelRequested = new Promise<void>((resolve) => (cancelNow = resolve));
   const shuttingDown = () => unavailable('the server is shutting down; retry on another instance');
   const beginStopping = () => {
-    stopping = true;
+    state.beginStopping();
     updateHealth();
     if (evaluation) health.setStatus(EVALUATION_SERVICE_NAME, 'NOT_SERVING');
   };

@@ -26,6 +26,7 @@ import { fromHttpInferBody, HEADER_LENGTH, toHttpInferBody } from './http-codec.
 import { HttpError } from './http-errors.js';
 import { snakeKeys } from './proto-json.js';
 import { staticFile } from './static-files.js';
+import type { ServingState } from '../lifecycle/serving-state.js';
 
 export interface RouteServices {
   repository: ModelRepository;
@@ -33,6 +34,8 @@ export interface RouteServices {
   inference: V2Inference;
   statistics: InferenceStatistics;
   metrics: Registry;
+  /** Readiness (false from the first SIGTERM on, the drain window), shared with the gRPC health service. */
+  state: ServingState;
 }
 
 export interface Reply {
@@ -85,7 +88,7 @@ export function createRoutes(s: RouteServices): Route[] {
       method: 'GET',
       path: /^\/v2\/health\/ready$/,
       handle: () => {
-        const ready = s.repository.readyCount > 0;
+        const ready = s.state.serverReady();
         return { status: ready ? 200 : 503, body: { ready } };
       },
     },
@@ -109,7 +112,7 @@ export function createRoutes(s: RouteServices): Route[] {
       handle: (r) => {
         const { name, version } = model(r);
         findModel(s.repository, name, version);
-        const ready = modelReady(s.repository, name, version);
+        const ready = s.state.modelReady(() => modelReady(s.repository, name, version));
         return { status: ready ? 200 : 503, body: { name, ready } };
       },
     },

@@ -14,6 +14,7 @@ import { findModel, modelConfig, modelMetadata, modelReady, repositoryIndex, ser
 import { fromModelInferRequest, toModelInferResponse } from './grpc-codec.js';
 import { modelStatistics } from './statistics-report.js';
 import type { V2Inference } from './v2-inference.js';
+import type { ServingState } from '../lifecycle/serving-state.js';
 import type {
   GRPCInferenceServiceServer,
   ModelInferRequest,
@@ -43,6 +44,7 @@ export function createKserveService(
   repository: ModelRepository,
   statistics: InferenceStatistics,
   log: Logger,
+  state: ServingState,
 ): GRPCInferenceServiceServer {
   const infer = async (request: ModelInferRequest | UndecodableRequest, context: ReturnType<typeof callContext>) => {
     let decoded;
@@ -62,8 +64,9 @@ export function createKserveService(
 
   return {
     serverLive: unary(log, () => ({ live: true })),
-    serverReady: unary(log, () => ({ ready: repository.readyCount > 0 })),
-    modelReady: unary(log, (r) => ({ ready: modelReady(repository, r.name, r.version) })),
+    // Not ready from the first SIGTERM on (the drain window), like the gRPC health service: serving-state.ts.
+    serverReady: unary(log, () => ({ ready: state.serverReady() })),
+    modelReady: unary(log, (r) => ({ ready: state.modelReady(() => modelReady(repository, r.name, r.version)) })),
     serverMetadata: unary(log, () => serverMetadata()),
     modelMetadata: unary(log, (r) => modelMetadata(findModel(repository, r.name, r.version))),
     modelConfig: unary(log, (r) => ({ config: modelConfig(findModel(repository, r.name, r.version), r.version) })),

@@ -57,9 +57,33 @@ export class ModelRepository {
     private readonly devices: DeviceResolver,
   ) {}
 
-  /** Reloads run one at a time, in the order asked. */
-  private reloads: Promise<void> = Promise.resolve();
+  /**
+   * Per model, the tail of its load/unload/reload chain: they run one at a time per model, in the order asked, so an
+   * unload cannot be undone by a reload that was already loading, and two loads never build the same version twice.
+   */
+  private readonly chains = new Map<string, Promise<unknown>>();
+  /**
+   * Models unloaded by RepositoryModelUnload: the poller leaves them unloaded (listed, not ready) until an explicit
+   * RepositoryModelLoad, whatever changes in their folders (docs/serving.md, "Model control").
+   */
+  private readonly unloadedByRequest = new Set<string>();
+  /** Versions retired by a reload or unload whose requests are still finishing: shutdown cancels them too. */
+  private readonly draining = new Set<LoadedVersion>();
   private pollTimer?: NodeJS.Timeout;
+
+  /** Runs `work` after every load/unload/reload of `name` asked before it has finished. */
+  private serialised<T>(name: string, work: () => Promise<T>): Promise<T> {
+    const next = (this.chains.get(name) ?? Promise.resolve()).then(work);
+    const tail = next.then(
+      () => undefined,
+      (error: unknown) => this.log.error({ err: error, model: name }, 'model load, unload or reload failed'),
+    );
+    this.chains.set(name, tail);
+    void tail.then(() => {
+      if (this.chains.get(name) === tail) this.chains.delete(name);
+    });
+    return next;
+  }
 
   /**
    * Re-reads one model from the repository folder and switches traffic without downtime: a new or replaced
@@ -70,15 +94,18 @@ export class ModelRepository {
    * finish. Resolves when the switch is done (retired versions drain in the background).
    */
   reload(name: string): Promise<void> {
-    const next = this.reloads.then(() => this.reloadNow(name));
-    this.reloads = next.catch((error: unknown) => this.log.error({ err: error, model: name }, 'reload failed'));
-    return next;
+    return this.serialised(name, () => this.reloadNow(name));
   }
 
-  /** Reloads every model in the folder (new ones included) and unloads those whose folder is gone. */
+  /**
+   * Reloads every model in the folder (new ones included) and unloads those whose folder is gone; models unloaded
+   * by request are left alone (they wait for an explicit load).
+   */
   async reloadAll(): Promise<void> {
     const names = new Set([...this.models.keys(), ...modelFolders(this.dir)]);
-    for (const name of [...names].sort()) await this.reload(name);
+    for (const name of [...names].sort()) {
+      if (!this.unloadedByRequest.has(name)) await this.reload(name);
+    }
   }
 
   /** Watches the repository: every `ms`, reloads what changed (cheap when nothing did: a few stat calls). */
@@ -88,7 +115,9 @@ export class ModelRepository {
     this.pollTimer = setInterval(() => {
       if (running) return;
       running = true;
-      void this.reloadAll().finally(() => (running = false));
+      void this.reloadAll()
+        .catch(() => undefined) // logged by serialised()
+        .finally(() => (running = false));
     }, ms);
     this.pollTimer.unref();
   }
@@ -103,7 +132,7 @@ export class ModelRepository {
       this.models.delete(name);
       log.info(`model "${name}" unloaded: its folder is gone`);
       notify();
-      await retire(old.versions);
+      await this.retire(old.versions);
       return;
     }
     const configSignature = fileSignature(join(dir, 'config.json'));
@@ -155,7 +184,7 @@ export class ModelRepository {
     if (failure) log.error(`model "${name}" reload: ${failure} (the versions loaded before keep serving)`);
     log.info({ versions: next.map((v) => v.version) }, `model "${name}" reloaded`);
     notify();
-    void retire(retired);
+    void this.retire(retired);
   }
 
   private keepServing(entry: ModelEntry, reason: string, log: Logger): void {
@@ -266,15 +295,19 @@ export class ModelRepository {
 
   /**
    * RepositoryModelLoad (the KServe v2 repository extension): (re)loads a model from its folder through
-   * {@link reload}, so new versions load beside the old ones and traffic switches without downtime. Throws when
-   * nothing of the model can serve afterwards, or when the new load failed and the previous versions keep serving.
+   * {@link reload}, so new versions load beside the old ones and traffic switches without downtime; a model
+   * unloaded by request is under the poller's watch again from here on. Throws when nothing of the model can serve
+   * afterwards, or when the new load failed and the previous versions keep serving.
    */
   async loadModel(name: string): Promise<void> {
     const dir = join(this.dir, name);
     if (!MODEL_NAME.test(name) || !existsSync(dir) || !statSync(dir).isDirectory()) {
       throw notFound('model_name', `no model folder "${name}" in ${this.dir}`);
     }
-    await this.reload(name);
+    await this.serialised(name, async () => {
+      this.unloadedByRequest.delete(name);
+      await this.reloadNow(name);
+    });
     const entry = this.models.get(name);
     const serving = entry?.versions.some(serves) ?? false;
     const why = entry?.reloadError ?? entry?.error ?? entry?.versions.map(versionError).filter(Boolean).join('; ');
@@ -286,30 +319,35 @@ export class ModelRepository {
 
   /**
    * RepositoryModelUnload: new requests for the model fail at once (it stays listed, not ready, as in Triton);
-   * requests already on its versions finish before their sessions are released.
+   * requests already on its versions finish before their sessions are released. The unload sticks: --poll-ms
+   * does not load the model again until an explicit {@link loadModel}. Runs after any load or reload of the model
+   * already under way, so that reload cannot bring the model back afterwards.
    */
   async unloadModel(name: string): Promise<void> {
-    const entry = this.models.get(name);
-    if (!entry) throw notFound('model_name', `no model named "${name}"`);
-    this.models.set(name, { name, dir: entry.dir, config: entry.config, error: 'unloaded', versions: [] });
-    this.events.emit('readiness');
-    await retire(entry.versions);
+    const versions = await this.serialised(name, async () => {
+      const entry = this.models.get(name);
+      if (!entry) throw notFound('model_name', `no model named "${name}"`);
+      this.unloadedByRequest.add(name);
+      this.models.set(name, { name, dir: entry.dir, config: entry.config, error: 'unloaded', versions: [] });
+      this.log.info({ model: name }, `model "${name}" unloaded by request`);
+      this.events.emit('readiness');
+      return entry.versions;
+    });
+    await this.retire(versions);
   }
 
   /**
    * Rejects what is queued with `reason`, then closes the runtimes: each waits for its running batches (answering
-   * their callers with `options.cancelRunning` at once if given) before it releases its sessions.
+   * their callers with `options.cancelRunning` at once if given) before it releases its sessions. Versions retired
+   * by a reload and still draining are closed the same way.
    */
   async close(reason: Error, options: CloseOptions = {}): Promise<void> {
     this.stopPolling();
-    await this.reloads;
+    await Promise.all(this.chains.values());
     const closing: Promise<void>[] = [];
-    for (const entry of this.models.values()) {
-      for (const v of entry.versions) {
-        if (v.state !== 'ready') continue;
-        v.loaded.batcher.close(reason);
-        closing.push(v.loaded.runtime.close(options));
-      }
+    for (const loaded of this.loadedVersions()) {
+      loaded.batcher.close(reason);
+      closing.push(loaded.runtime.close(options));
     }
     await Promise.all(closing);
     this.log.debug('model repository closed');
@@ -317,13 +355,32 @@ export class ModelRepository {
 
   /** Answers every request still queued or running with `reason` now (the runs themselves finish on their own). */
   cancelAll(reason: Error): void {
-    for (const entry of this.models.values()) {
-      for (const v of entry.versions) {
-        if (v.state !== 'ready') continue;
-        v.loaded.batcher.close(reason);
-        void v.loaded.runtime.close({ cancelRunning: reason });
-      }
+    for (const loaded of this.loadedVersions()) {
+      loaded.batcher.close(reason);
+      void loaded.runtime.close({ cancelRunning: reason });
     }
+  }
+
+  /** Every loaded version: those serving and those retired but still draining. */
+  private loadedVersions(): LoadedVersion[] {
+    const serving = [...this.models.values()].flatMap((m) => m.versions.filter((v) => v.state === 'ready'));
+    return [...serving.map((v) => v.loaded), ...this.draining];
+  }
+
+  /** Lets the requests on retired versions finish, then releases their sessions. */
+  private async retire(versions: VersionState[]): Promise<void> {
+    await Promise.all(
+      versions.map(async (v) => {
+        if (v.state !== 'ready') return;
+        this.draining.add(v.loaded);
+        try {
+          await v.loaded.leases.idle();
+          await v.loaded.runtime.close();
+        } finally {
+          this.draining.delete(v.loaded);
+        }
+      }),
+    );
   }
 }
 
@@ -472,15 +529,4 @@ function modelFolders(dir: string): string[] {
   return readdirSync(dir)
     .filter((n) => MODEL_NAME.test(n) && statSync(join(dir, n)).isDirectory())
     .sort();
-}
-
-/** Lets the requests on retired versions finish, then releases their sessions. */
-async function retire(versions: VersionState[]): Promise<void> {
-  await Promise.all(
-    versions.map(async (v) => {
-      if (v.state !== 'ready') return;
-      await v.loaded.leases.idle();
-      await v.loaded.runtime.close();
-    }),
-  );
 }
