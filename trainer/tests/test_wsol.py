@@ -126,3 +126,58 @@ def test_small_cnn_uses_grad_cam_and_a_vit_is_refused():
     vit = create_model("vit_tiny", 9, 0, (32, 32), prefer_timm=False)
     with pytest.raises(ValueError, match="no convolutional feature map"):
         compute_cams(vit, torch.randn(1, 3, 32, 32))
+
+
+def write_fake_benchmark(root, records):
+    """A folder like `luab synth`'s: images and objects.jsonl (only the fields wsol reads, plus one hidden object)."""
+    import json
+
+    from PIL import Image
+
+    (root / "val").mkdir(parents=True)
+    lines = []
+    for i, (wnid, cx) in enumerate(records):
+        mask = disc_mask(64, 64, cx=cx, cy=32, r=10)
+        pixels = np.full((64, 64, 3), 40, np.uint8)
+        pixels[mask == 1] = (230, 200, 30)
+        Image.fromarray(pixels).save(root / "val" / f"{i}.png")
+        lines.append({"path": f"val/{i}.png", "variant": "val", "wnid": wnid, "object_visible": True,
+                      "box": list(box_of(mask)), "mask_rle": encode_rle(mask)})  # fmt: skip
+    lines.append({"path": "val/0.png", "variant": "val", "wnid": "n1", "object_visible": False, "box": None,
+                  "mask_rle": None})  # fmt: skip
+    (root / "objects.jsonl").write_text("".join(json.dumps(line) + "\n" for line in lines))
+
+
+def test_run_wsol_scores_a_checkpoint_on_the_benchmark_layout(tmp_path):
+    from luab_trainer.checkpoint import save_checkpoint
+    from luab_trainer.config import TrainConfig
+    from luab_trainer.wsol import run_wsol
+
+    write_fake_benchmark(tmp_path / "data", [("n1", 20), ("n2", 44), ("n1", 32)])
+    cfg = TrainConfig(data_dir=str(tmp_path / "data"), model="small_cnn", objective="luab", seed=3)
+    model = create_model("small_cnn", 2, 1, (64, 64), prefer_timm=False)
+    checkpoint = str(tmp_path / "checkpoint-last.pth")
+    save_checkpoint(checkpoint, {"model": model.state_dict(), "config": cfg.to_dict(), "epoch": 2,
+                                 "classes": [{"name": "a", "folder": "n1"}, {"name": "b", "folder": "n2"}],
+                                 "multi_label": False, "history": []})  # fmt: skip
+    result = run_wsol(checkpoint, str(tmp_path / "data"))
+    assert (result["objective"], result["seed"], result["epochs"], result["cam_method"]) == ("luab", 3, 2, "grad-cam")
+    [split] = result["splits"]  # no Backgrounds Challenge in this folder
+    assert split["split"] == "val" and split["images"] == 3  # the hidden object is not scored
+    for key in ("top1", "point_acc", "max_box_acc", "max_box_acc_v2", "pxap"):
+        assert 0.0 <= split["metrics"][key] <= 1.0, key
+    limited = run_wsol(checkpoint, str(tmp_path / "data"), limit=1)
+    assert limited["splits"][0]["images"] == 1
+
+
+def test_wsol_command_exit_codes(tmp_path):
+    import subprocess
+    import sys
+
+    def run(*args):
+        return subprocess.run([sys.executable, "-m", "luab_trainer", "wsol", *args], capture_output=True, text=True)
+
+    done = run("--checkpoint", str(tmp_path / "none.pth"), "--data", str(tmp_path), "--limit", "0")
+    assert done.returncode == 2 and "--limit: expected an integer >= 1" in done.stderr
+    done = run("--checkpoint", str(tmp_path / "none.pth"), "--data", str(tmp_path))
+    assert done.returncode == 1 and "none.pth: no such checkpoint" in done.stderr
