@@ -69,28 +69,27 @@ export function createDemoCommand(): Command {
       ),
     )
     .addOption(
-      new Option('--seeds <n|list>', 'a count (seeds 0..n-1) or a comma-separated list')
+      new Option('--seeds <n|list>', 'a count (seeds 0..n-1) or a comma-separated list [default 3; --quick: 1]')
         .env('LUAB_DEMO_SEEDS')
-        .argParser(seedsOption)
-        .default(undefined, '3; --quick: 1'),
+        .argParser(seedsOption),
     )
     .addOption(
-      new Option('--epochs <n>', 'training epochs of every run')
+      new Option('--epochs <n>', 'training epochs of every run [default 10; --quick: 1]')
         .env('LUAB_DEMO_EPOCHS')
-        .argParser(parseInteger(1, 1000))
-        .default(undefined, '10; --quick: 1'),
+        .argParser(parseInteger(1, 1000)),
     )
     .addOption(
-      new Option('--lambda <x>', 'point-loss weight of LUAB and Rand (the baseline has none)')
+      new Option(
+        '--lambda <x>',
+        "point-loss weight of LUAB and Rand, none for the baseline [default: the configs', 10]",
+      )
         .env('LUAB_DEMO_LAMBDA')
-        .argParser(lambdaOption)
-        .default(undefined, 'trainer/configs/synth-luab.yaml: 10'),
+        .argParser(lambdaOption),
     )
     .addOption(
-      new Option('--eval-limit <n>', 'evaluate the first n images of each suite')
+      new Option('--eval-limit <n>', 'evaluate the first n images of each suite [default: all]')
         .env('LUAB_DEMO_EVAL_LIMIT')
-        .argParser(parseInteger(1))
-        .default(undefined, 'all'),
+        .argParser(parseInteger(1)),
     )
     .addOption(new Option('--quiet', 'no progress lines (errors and the final summary only)').env('LUAB_DEMO_QUIET'))
     .addHelpText(
