@@ -9,6 +9,7 @@ import { createSynthCommand } from '../../synth/command.js';
 import { createEvalCommand } from '../commands/eval.js';
 import { createEvalServerCommand } from '../commands/eval-server.js';
 import { createReportCommand } from '../commands/report.js';
+import { createDemoCommand } from '../commands/demo.js';
 
 const program = new Command('luab').description(
   'LUAB: serve, query, evaluate and train classifiers that learn from annotation byproducts',
@@ -21,6 +22,7 @@ program.addCommand(createSynthCommand());
 program.addCommand(createEvalCommand());
 program.addCommand(createEvalServerCommand());
 program.addCommand(createReportCommand());
+program.addCommand(createDemoCommand());
 
 // commander's own errors (unknown option, bad argument) are usage errors: exit 2, as POSIX tools do. Commands
 // added with addCommand() do not inherit these settings, so they are applied to each.

@@ -1,6 +1,7 @@
 /** report.json of a report over several runs: the runs (shards merged) and the rows' mean ± std per metric. */
 import type { MetricValue, RunReport } from '../types.js';
 import { cellOf, columns, type Row } from './rows.js';
+import { pairedComparisons, type PairedComparison } from './paired.js';
 
 export interface ComparisonReport {
   schemaVersion: 1;
@@ -18,6 +19,8 @@ export interface ComparisonReport {
   }[];
   /** Every run, with the folders it was read from (several: the shards it was merged from). */
   runs: (RunReport & { dirs: string[] })[];
+  /** LUAB − baseline and LUAB − Rand per seed, every metric (eval/report/paired.ts); empty when no pair exists. */
+  paired: PairedComparison[];
 }
 
 export function comparisonReport(title: string, rows: Row[]): ComparisonReport {
@@ -44,5 +47,6 @@ export function comparisonReport(title: string, rows: Row[]): ComparisonReport {
       return { label: row.label, key: row.key, seeds: row.seeds.map((s) => s ?? null), runs: indices, metrics };
     }),
     runs,
+    paired: pairedComparisons(rows),
   };
 }

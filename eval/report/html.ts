@@ -7,6 +7,7 @@
 import { CHART_BOOT_SCRIPT, chartLibrarySource, chartSpec, type ChartSpec } from './charts.js';
 import { breakdownTables, notesOf, runLabel, runsOfSuite } from './details.js';
 import { arrow, columnTitle, formatCell, formatNumber, formatSeeds, rowColour } from './format.js';
+import { formatDifference, formatPerSeed, pairedComparisons } from './paired.js';
 import { bestRows, breakdownCellOf, cellOf, columns, suiteNames, type Column, type Row } from './rows.js';
 import type { SuiteSamples } from './samples.js';
 
@@ -181,6 +182,32 @@ function runsSection(rows: Row[]): string {
   return parts.join('\n');
 }
 
+/** LUAB − baseline and LUAB − Rand per seed on the headline metrics, with each seed's difference on hover. */
+function pairedSection(rows: Row[]): string {
+  const pairs = pairedComparisons(rows);
+  if (pairs.length === 0) return '';
+  const headline = columns(rows, 'headline');
+  const head = `<tr><th>difference</th>${headline.map((c) => `<th>${esc(columnTitle(c))}</th>`).join('')}</tr>`;
+  const body = pairs
+    .map(
+      (pair) =>
+        `<tr><td class="label">${esc(pair.name)}</td>` +
+        headline
+          .map((c) => {
+            const d = pair.differences.find((x) => x.suite === c.suite && x.metric === c.metric);
+            return `<td class="n" title="${esc(d ? `per seed: ${formatPerSeed(d)}` : '')}">${esc(formatDifference(d))}</td>`;
+          })
+          .join('') +
+        '</tr>',
+    )
+    .join('');
+  return (
+    '<h2>Paired differences per seed</h2><p>a − b between runs with the same seed: mean ± sample std of the ' +
+    "per-seed differences, and on how many seeds a is better by the metric's direction (hover for each seed).</p>" +
+    `<div class="wide"><table>${head}${body}</table></div>`
+  );
+}
+
 /** Renders report.html. */
 export function renderHtml(title: string, rows: Row[], samples: SuiteSamples[]): string {
   const specs: ChartSpec[] = [];
@@ -213,6 +240,7 @@ export function renderHtml(title: string, rows: Row[], samples: SuiteSamples[]):
 Suites: ${suites.map((s) => `<a href="#suite-${esc(s)}">${esc(s)}</a>`).join(', ')}; <a href="#runs">models and runs</a>.</p>
 <h2>Table 1</h2>
 ${metricTable(rows, columns(rows, 'headline'), columnTitle)}
+${pairedSection(rows)}
 ${sections.join('\n')}
 ${runsSection(rows)}
 <script>${chartLibrarySource()}</script>

@@ -5,6 +5,7 @@
  */
 import { breakdownTables, notesOf, runLabel, runsOfSuite } from './details.js';
 import { arrow, columnTitle, formatCell, formatNumber, formatSeeds } from './format.js';
+import { formatDifference, formatPerSeed, pairedComparisons } from './paired.js';
 import { bestRows, breakdownCellOf, cellOf, columns, suiteNames, type Column, type Row } from './rows.js';
 
 /** Failures listed per suite in the Markdown; the rest are counted (report.json and report.html list all). */
@@ -35,6 +36,39 @@ function metricTable(rows: Row[], cols: Column[], title: (c: Column) => string):
   );
 }
 
+/** LUAB − baseline and LUAB − Rand per seed on the headline metrics (every metric is in report.json). */
+function pairedSection(rows: Row[]): string[] {
+  const pairs = pairedComparisons(rows);
+  if (pairs.length === 0) return [];
+  const headline = columns(rows, 'headline');
+  const find = (pair: (typeof pairs)[number], c: Column) =>
+    pair.differences.find((d) => d.suite === c.suite && d.metric === c.metric);
+  const out = [
+    '## Paired differences per seed',
+    '',
+    'a − b between runs with the same seed (same data, sampler order and initialisation stream): mean ± sample std ' +
+      "of the per-seed differences, and on how many seeds a is better by the metric's direction.",
+    '',
+    ...table(
+      ['difference', ...headline.map((c) => escape(columnTitle(c)))],
+      ['left', ...headline.map(() => 'right' as const)],
+      pairs.map((pair) => [escape(pair.name), ...headline.map((c) => escape(formatDifference(find(pair, c))))]),
+    ),
+    '',
+    'Per seed:',
+    '',
+  ];
+  for (const pair of pairs) {
+    const cells = headline.flatMap((c) => {
+      const d = find(pair, c);
+      return d ? [`${c.suite} ${c.metric} (${formatPerSeed(d)})`] : [];
+    });
+    out.push(`- ${escape(pair.name)}: ${escape(cells.join('; '))}`);
+  }
+  out.push('');
+  return out;
+}
+
 /** Renders report.md. */
 export function renderMarkdown(title: string, rows: Row[]): string {
   const out: string[] = [`# ${title}`, ''];
@@ -49,6 +83,7 @@ export function renderMarkdown(title: string, rows: Row[]): string {
     ...metricTable(rows, columns(rows, 'headline'), columnTitle),
     '',
   );
+  out.push(...pairedSection(rows));
   for (const suite of suiteNames(rows)) {
     const entries = runsOfSuite(rows, suite);
     out.push(`## ${suite}`, '');

@@ -1,4 +1,4 @@
-"""``python -m luab_trainer COMMAND``: train, export, byproducts-stats, make-toy-data.
+"""``python -m luab_trainer COMMAND``: train, export, byproducts-stats, make-toy-data, wsol.
 
 Exit codes: 0 success; 1 a failed operation (bad data file, non-finite loss, failed export check); 2 a usage or
 configuration error. Errors are one line on stderr naming the file/field/key; the traceback only with --debug.
@@ -12,7 +12,7 @@ import sys
 from .byproducts.errors import ByproductFormatError
 from .config import ConfigError
 
-COMMANDS = ("train", "export", "byproducts-stats", "make-toy-data")
+COMMANDS = ("train", "export", "byproducts-stats", "make-toy-data", "wsol")
 
 
 def _setup_logging(debug: bool) -> None:
@@ -45,6 +45,10 @@ def main(argv: list[str] | None = None) -> int:
             from .stats import stats_command
 
             return stats_command(rest)
+        if command == "wsol":
+            from .wsol import wsol_command
+
+            return wsol_command(rest)
         from .cli import toy_data_command
 
         return toy_data_command(rest)
