@@ -6,7 +6,7 @@
  * images (Pillow's resampling reproduced exactly), non-square, alpha (the contract flattens onto white), greyscale,
  * 16-bit and CMYK (Pillow's formula, no colour management) inputs.
  *
- * Measured here (2026-12-02): mean absolute difference per channel 0.000 levels (of 255) wherever the server
+ * Greyscale inputs are single-channel files. Measured here (2026-12-02): mean absolute difference per channel 0.000 levels (of 255) wherever the server
  * enlarges (Pillow's arithmetic), 0.2-0.5 where libvips reduces, 0.9-1.7 on grainy 500x375 photo JPEGs, where
  * libjpeg's scaled IDCT (shrink-on-load) replaces part of the filtering, 0.8-1.0 on CMYK; the analytic centroid within 0.01 model pixel; top-1 of the trained default
  * model identical on all 117 images of the small synthetic benchmark at 160 px.
@@ -133,8 +133,16 @@ describe('preprocessing parity with the trainer (sharp vs torchvision/PIL)', fun
         ),
         0.6,
       ],
-      ['greyscale JPEG 300x225', await write('g0.jpg', (await photo(300, 225, 5)).greyscale().jpeg().toBuffer()), 1.0],
-      ['greyscale PNG 50x40', await write('g1.png', (await photo(50, 40, 6)).greyscale().png().toBuffer()), 0.01],
+      [
+        'greyscale JPEG 300x225',
+        await write('g0.jpg', (await photo(300, 225, 5)).toColourspace('b-w').jpeg().toBuffer()),
+        1.0,
+      ],
+      [
+        'greyscale PNG 50x40',
+        await write('g1.png', (await photo(50, 40, 6)).toColourspace('b-w').png().toBuffer()),
+        0.01,
+      ],
       [
         '16-bit RGB PNG 200x150',
         await write('s0.png', (await photo(200, 150, 7)).toColourspace('rgb16').png().toBuffer()),
