@@ -160,6 +160,22 @@ describe('DynamicBatcher', () => {
     assert.equal(result.batchSize, 1);
   });
 
+  it('sends at once a request that finds the session free, with the queued ones still waiting for the delay', async () => {
+    const runtime = new ScriptedRuntime();
+    const clock = new FakeClock();
+    const batcher = makeBatcher(runtime, { maxQueueDelayMs: 60 }, clock);
+    const blocker = batcher.submit(item(9));
+    const underLoad = batcher.submit(item(1)); // arrives while the only session is busy: may wait up to 60 ms
+    runtime.release();
+    await blocker;
+    clock.advance(5);
+    assert.deepEqual(runtime.batches, [[9]], 'the queued request waits for company');
+    const idle = batcher.submit(item(2)); // the session is free now: no wait for this one
+    assert.deepEqual(runtime.batches, [[9], [1, 2]], 'sent at once, 5 ms after the first was queued');
+    runtime.release();
+    await Promise.all([underLoad, idle]);
+  });
+
   it('under load sends a full batch without waiting for the delay', async () => {
     const runtime = new ScriptedRuntime();
     const clock = new FakeClock();

@@ -195,8 +195,10 @@ export class DynamicBatcher {
       if (this.queue.length === 0) break;
       const head = this.queue[0];
       const waited = this.clock.now() - head.enqueuedAt;
-      // The idle fast path: the oldest request arrived while a session was free, so it goes now.
-      const mayWait = head.arrivedUnderLoad && this.queue.length < this.options.maxBatchSize;
+      // The idle fast path: a queued request that arrived while a session was free goes now, with the others
+      // (they may have been waiting for the delay to pass while the session they will run on sat idle).
+      const mayWait =
+        this.queue.length < this.options.maxBatchSize && this.queue.every((item) => item.arrivedUnderLoad);
       if (mayWait && waited < this.options.maxQueueDelayMs) {
         if (!this.timer) {
           this.timer = this.clock.setTimeout(() => {
