@@ -14,7 +14,7 @@ import { pointOutputName } from './model-repository/model-config.js';
 import type { ModelRepository, ResolvedModel } from './model-repository/repository.js';
 import { identityGeometry, mapPointToImage, type PreprocessGeometry } from './preprocess/geometry.js';
 import type { BatchItem } from './batching/dynamic-batcher.js';
-import { decodeImage } from './preprocess/image-preprocessor.js';
+import { decodeImage, disableLibvipsCache } from './preprocess/image-preprocessor.js';
 import { readTensorInput } from './preprocess/tensor-input.js';
 import { checkedModelPoint } from './postprocess/points.js';
 import { sigmoid, softmax, topK } from './postprocess/scores.js';
@@ -48,6 +48,7 @@ export class Predictor {
     private readonly config: ServerConfig,
   ) {
     this.decodeSlots = new DecodeSlots(effectivePreprocessConcurrency(config));
+    disableLibvipsCache(); // every request is a new image: see disableLibvipsCache()
     this.admission = new AdmissionControl(config.maxRequestMemoryBytes);
   }
 

@@ -17,9 +17,14 @@ import { geometryForPolicy, type CropMode, type PreprocessGeometry } from './geo
 import { readJpegHeader } from './jpeg-header.js';
 import { resampleCrop } from './pil-resample.js';
 
-// libvips' operation cache only pays off when the same image is processed again; every request is a new image,
-// and looking operations up in it (and holding the decoded inputs) costs ~0.3 ms CPU per image here.
-sharp.cache(false);
+/**
+ * libvips' operation cache only pays off when the same image is processed again; every request is a new image,
+ * and looking operations up in it (and holding the decoded inputs) cost ~0.3 ms CPU per image here. Process-wide,
+ * so the server calls it (Predictor) rather than this module's import, which other commands (synth) share.
+ */
+export function disableLibvipsCache(): void {
+  sharp.cache(false);
+}
 
 export interface PreprocessSpec {
   inputWidth: number;
