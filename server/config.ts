@@ -173,7 +173,7 @@ export const SERVER_OPTIONS: OptionSpec[] = [
     key: 'maxQueueDelayMs',
     flag: '--max-queue-delay-ms <ms>',
     env: 'LUAB_MAX_QUEUE_DELAY_MS',
-    doc: 'how long a request may wait for a fuller batch (model config, else 2)',
+    doc: 'how long a request that arrived while all sessions were busy may wait for a fuller batch (model config, else 2)',
     parse: number(0, 10000),
   },
   {

@@ -13,7 +13,8 @@ import type { ModelConfig } from './model-repository/model-config.js';
 import { pointOutputName } from './model-repository/model-config.js';
 import type { ModelRepository, ResolvedModel } from './model-repository/repository.js';
 import { identityGeometry, mapPointToImage, type PreprocessGeometry } from './preprocess/geometry.js';
-import { preprocessImage } from './preprocess/image-preprocessor.js';
+import type { BatchItem } from './batching/dynamic-batcher.js';
+import { decodeImage, disableLibvipsCache } from './preprocess/image-preprocessor.js';
 import { readTensorInput } from './preprocess/tensor-input.js';
 import { checkedModelPoint } from './postprocess/points.js';
 import { sigmoid, softmax, topK } from './postprocess/scores.js';
@@ -47,6 +48,7 @@ export class Predictor {
     private readonly config: ServerConfig,
   ) {
     this.decodeSlots = new DecodeSlots(effectivePreprocessConcurrency(config));
+    disableLibvipsCache(); // every request is a new image: see disableLibvipsCache()
     this.admission = new AdmissionControl(config.maxRequestMemoryBytes);
   }
 
@@ -125,7 +127,7 @@ export class Predictor {
     const k = request.topK === 0 ? Math.min(DEFAULT_TOP_K, classCount) : request.topK;
     const signal = this.requestSignal(context);
 
-    let tensor: Float32Array;
+    let item: BatchItem;
     let geometry: PreprocessGeometry;
     let format: string;
     let orientation = 0;
@@ -134,15 +136,18 @@ export class Predictor {
     if (input?.$case === 'image') {
       const policy =
         request.resizePolicy === ResizePolicy.RESIZE_POLICY_KEEP_AT_INPUT_SIZE ? 'keep-at-input-size' : 'model';
-      ({ tensor, geometry, format, orientation, resized } = await this.withPreprocessSlot(
+      let pixels: Uint8Array;
+      ({ pixels, geometry, format, orientation, resized } = await this.withPreprocessSlot(
         context,
-        () => preprocessImage(input.value, loaded.preprocess, this.config.maxImagePixels, policy),
+        () => decodeImage(input.value, loaded.preprocess, this.config.maxImagePixels, policy),
         signal,
       ));
+      // The bytes go to the batcher as they are; the inference worker normalises the whole batch.
+      item = { pixels, normalisation: loaded.preprocess };
       // The client may have left (or the server begun to stop) during the decode: no inference for it then.
       signal.throwIfAborted();
     } else if (input?.$case === 'tensor') {
-      tensor = readTensorInput(input.value, config.input.height, config.input.width);
+      item = readTensorInput(input.value, config.input.height, config.input.width);
       geometry = identityGeometry(config.input.width, config.input.height);
       format = 'tensor';
     } else {
@@ -150,7 +155,7 @@ export class Predictor {
     }
     const preprocessed = performance.now();
 
-    const result = await loaded.batcher.submit(tensor, { deadline: context.deadline, signal });
+    const result = await loaded.batcher.submit(item, { deadline: context.deadline, signal });
     const postStarted = performance.now();
     const { classes, point, classPoints } = postprocess(config, result.outputs, k, geometry);
     const finished = performance.now();

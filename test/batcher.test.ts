@@ -107,17 +107,43 @@ describe('DynamicBatcher', () => {
     assert.deepEqual(batcher.stats().inferences, 6);
   });
 
-  it('waits up to maxQueueDelayMs for a fuller batch, and no longer', async () => {
+  it('sends a request that finds a session free at once, without waiting maxQueueDelayMs for company', async () => {
+    const runtime = new ScriptedRuntime();
+    const clock = new FakeClock();
+    const batcher = makeBatcher(runtime, { maxQueueDelayMs: 10_000 }, clock);
+    const lone = batcher.submit(item(1));
+    assert.deepEqual(runtime.batches, [[1]], 'dispatched in the same tick, the clock never moved');
+    runtime.release();
+    assert.equal((await lone).queueMs, 0);
+  });
+
+  it('sends a request at once to a second free session while the first is busy', async () => {
+    const runtime = new ScriptedRuntime(2);
+    const clock = new FakeClock();
+    const batcher = makeBatcher(runtime, { maxQueueDelayMs: 10_000 }, clock);
+    const first = batcher.submit(item(1));
+    const second = batcher.submit(item(2));
+    assert.deepEqual(runtime.batches, [[1], [2]], 'both sessions busy at once, no delay');
+    runtime.release();
+    runtime.release();
+    await Promise.all([first, second]);
+  });
+
+  it('under load waits up to maxQueueDelayMs for a fuller batch, and no longer', async () => {
     const runtime = new ScriptedRuntime();
     const clock = new FakeClock();
     const batcher = makeBatcher(runtime, { maxQueueDelayMs: 60 }, clock);
+    const blocker = batcher.submit(item(9)); // the only session is busy from now on: the next requests are "load"
     const first = batcher.submit(item(1));
     clock.advance(10);
     const second = batcher.submit(item(2));
-    clock.advance(49);
-    assert.equal(runtime.batches.length, 0, 'nothing sent 59 ms after the oldest request arrived');
+    clock.advance(10);
+    runtime.release(); // the session is free 20 ms after the oldest queued request arrived
+    await blocker;
+    clock.advance(39);
+    assert.deepEqual(runtime.batches, [[9]], 'nothing more sent 59 ms after the oldest queued request arrived');
     clock.advance(1);
-    assert.deepEqual(runtime.batches, [[1, 2]], 'sent when the oldest request has waited 60 ms, with both');
+    assert.deepEqual(runtime.batches, [[9], [1, 2]], 'sent when the oldest request has waited 60 ms, with both');
     runtime.release();
     await Promise.all([first, second]);
   });
@@ -134,12 +160,31 @@ describe('DynamicBatcher', () => {
     assert.equal(result.batchSize, 1);
   });
 
-  it('sends a full batch without waiting for the delay', async () => {
+  it('sends at once a request that finds the session free, with the queued ones still waiting for the delay', async () => {
     const runtime = new ScriptedRuntime();
-    const batcher = makeBatcher(runtime, { maxQueueDelayMs: 10_000 });
+    const clock = new FakeClock();
+    const batcher = makeBatcher(runtime, { maxQueueDelayMs: 60 }, clock);
+    const blocker = batcher.submit(item(9));
+    const underLoad = batcher.submit(item(1)); // arrives while the only session is busy: may wait up to 60 ms
+    runtime.release();
+    await blocker;
+    clock.advance(5);
+    assert.deepEqual(runtime.batches, [[9]], 'the queued request waits for company');
+    const idle = batcher.submit(item(2)); // the session is free now: no wait for this one
+    assert.deepEqual(runtime.batches, [[9], [1, 2]], 'sent at once, 5 ms after the first was queued');
+    runtime.release();
+    await Promise.all([underLoad, idle]);
+  });
+
+  it('under load sends a full batch without waiting for the delay', async () => {
+    const runtime = new ScriptedRuntime();
+    const clock = new FakeClock();
+    const batcher = makeBatcher(runtime, { maxQueueDelayMs: 10_000 }, clock);
+    const blocker = batcher.submit(item(9));
     const all = [1, 2, 3, 4].map((v) => batcher.submit(item(v)));
-    await tick();
-    assert.deepEqual(runtime.batches, [[1, 2, 3, 4]]);
+    runtime.release();
+    await blocker;
+    assert.deepEqual(runtime.batches, [[9], [1, 2, 3, 4]], 'the clock never moved');
     runtime.release();
     await Promise.all(all);
   });
@@ -161,6 +206,7 @@ describe('DynamicBatcher', () => {
   it('rejects with RESOURCE_EXHAUSTED when the queue is full', async () => {
     const runtime = new ScriptedRuntime();
     const batcher = makeBatcher(runtime, { maxQueueSize: 2, maxBatchSize: 8, maxQueueDelayMs: 10_000 });
+    const blocker = batcher.submit(item(9)); // keeps the session busy, so the next two stay queued
     const queued = [batcher.submit(item(1)), batcher.submit(item(2))];
     await assert.rejects(batcher.submit(item(3)), (e: ServiceError) => {
       assert.equal(e.code, status.RESOURCE_EXHAUSTED);
@@ -169,7 +215,8 @@ describe('DynamicBatcher', () => {
     });
     assert.equal(batcher.stats().dropped.queueFull, 1);
     batcher.close(new Error('test over'));
-    await Promise.allSettled(queued);
+    runtime.release();
+    await Promise.allSettled([blocker, ...queued]);
   });
 
   it('drops requests whose deadline passed before they reach the model', async () => {

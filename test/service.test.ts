@@ -265,16 +265,35 @@ describe('queue limits and abandoned requests', function () {
   let t: TestServer;
   let image: Buffer;
   before(async () => {
-    // A long batching delay keeps a lone request waiting in the queue, so the tests can see the queue.
-    t = await startTestServer({ modelsDir: GOOD_MODELS, maxQueueSize: 1, maxBatchSize: 8, maxQueueDelayMs: 700 });
+    // One session, held busy by occupySession(), and a long batching delay keep a request that arrives meanwhile
+    // waiting in the queue (one that finds the session free runs at once), so the tests can see the queue.
+    t = await startTestServer({
+      modelsDir: GOOD_MODELS,
+      maxQueueSize: 1,
+      maxBatchSize: 8,
+      maxQueueDelayMs: 700,
+      workers: 1,
+    });
     image = await discImage(100, 80, [{ cx: 50, cy: 40, r: 10 }]);
     submits = watchSubmits(t.server.repository.resolve('centroid', 0).loaded);
   });
   after(async () => t.close());
   let submits: ReturnType<typeof watchSubmits>;
   const stats = () => t.server.repository.resolve('centroid', 0).loaded.batcher.stats();
+  /** Keeps the only session busy with a held request until the returned function releases it. */
+  async function occupySession(): Promise<() => Promise<void>> {
+    const held = holdNextRun(t.server.repository.resolve('centroid', 0).loaded);
+    const blocker = t.client.predict({ image });
+    await submits.next();
+    await held.entered;
+    return async () => {
+      held.release();
+      await blocker;
+    };
+  }
 
   it('answers RESOURCE_EXHAUSTED when the queue is full, and serves the queued request', async () => {
+    const release = await occupySession();
     const queued = t.client.predict({ image });
     await submits.next(); // it is in the queue (of one)
     await assert.rejects(
@@ -282,11 +301,13 @@ describe('queue limits and abandoned requests', function () {
       (e: LuabError) => e.code === status.RESOURCE_EXHAUSTED && /queue is full/.test(e.details),
     );
     await submits.next(); // the refused one reached the batcher too
+    await release();
     const response = await queued;
     assert.equal(response.classes.length, 3);
   });
 
   it('drops a request whose deadline passes while queued: it never reaches the model', async () => {
+    const release = await occupySession();
     const before = stats();
     await assert.rejects(
       t.client.predict({ image }, { timeoutMs: 150 }),
@@ -298,9 +319,11 @@ describe('queue limits and abandoned requests', function () {
     assert.equal(after.inferences, before.inferences, 'no inference ran for it');
     const dropped = (s: typeof before) => s.dropped.deadline + s.dropped.cancelled;
     assert.equal(dropped(after), dropped(before) + 1);
+    await release();
   });
 
   it('drops a request whose client cancels while queued', async () => {
+    const release = await occupySession();
     const before = stats();
     const controller = new AbortController();
     const call = t.client.predict({ image }, { signal: controller.signal });
@@ -311,10 +334,12 @@ describe('queue limits and abandoned requests', function () {
     const after = stats();
     assert.equal(after.inferences, before.inferences);
     assert.equal(after.dropped.cancelled, before.dropped.cancelled + 1);
+    await release();
   });
 
   it('logs no internal error for abandoned or refused requests', async () => {
     // Its own abandoned and refused requests, so the test means the same when it runs alone.
+    const release = await occupySession();
     const before = stats();
     const controller = new AbortController();
     const call = t.client.predict({ image }, { signal: controller.signal });
@@ -323,6 +348,7 @@ describe('queue limits and abandoned requests', function () {
     await (await submits.next()).result.catch(() => undefined);
     controller.abort();
     await Promise.allSettled([call, refused]);
+    await release();
     assert.equal(stats().dropped.queueFull, before.dropped.queueFull + 1);
     assert.equal(stats().dropped.cancelled, before.dropped.cancelled + 1);
     assert.ok(

@@ -24,6 +24,13 @@ describe('thread budget', () => {
     assert.equal(decodeConcurrencyFor(0, 16) + 4 * intraOpThreadsFor(4, 8, 16), 16);
   });
 
+  it('gives inference-bound models (every model.onnx >= 16 MB) all the cores, the decoders’ included', () => {
+    assert.equal(intraOpThreadsFor(1, 1, 2, true), 2, 'ResNet-18 on 2 cores: 2 intra-op threads, not 1');
+    assert.equal(intraOpThreadsFor(1, 1, 2, false), 1);
+    assert.equal(intraOpThreadsFor(4, 8, 16, true), 4);
+    assert.equal(intraOpThreadsFor(40, 8, 16, true), 1, 'never below one thread');
+  });
+
   it('sizes libuv’s pool for the decoders, never below its default of 4', () => {
     assert.equal(uvThreadpoolSizeFor(1), 4);
     assert.equal(uvThreadpoolSizeFor(12), 12);

@@ -1,13 +1,40 @@
 /**
- * Dynamic batching for one model version, with Triton's semantics: requests wait in a bounded FIFO; whenever a
- * session is free, the largest batch available (up to maxBatchSize) is sent if the queue holds a full batch or its
- * oldest request has waited maxQueueDelayMs; otherwise it waits for whichever comes first. A full queue rejects
+ * Dynamic batching for one model version: Triton's semantics with an idle fast path. Requests wait in a bounded
+ * FIFO. A request that arrives while a session is free is sent at once, with whatever else is queued (up to
+ * maxBatchSize): waiting maxQueueDelayMs for company that is not coming only added latency at low load. A request
+ * that arrives while every session is busy (load) batches as Triton does: when a session frees up, the largest
+ * batch available is sent if the queue holds a full batch or its oldest request has waited maxQueueDelayMs;
+ * otherwise it waits for whichever comes first. Under load the queue fills while the sessions run, so batches form
+ * without any waiting. Images join as they finish decoding: an item is either the model's float32 tensor or the
+ * image's RGB bytes, which the runtime normalises on its own thread (see PixelItem). A full queue rejects
  * with RESOURCE_EXHAUSTED. Requests whose deadline has passed or whose client cancelled are dropped before they
  * reach the model, so abandoned work costs no inference. A model whose batch dimension is fixed gets every batch
  * padded with zero items to that size; only the real items' rows are handed back.
  */
 import { cancelled, deadlineExceeded, resourceExhausted, ServiceError } from '../errors.js';
-import type { ModelRuntime } from '../runtime/model-runtime.js';
+import { normaliseInto } from '../preprocess/image-preprocessor.js';
+import type { BatchInput, ModelRuntime } from '../runtime/model-runtime.js';
+
+/** How image bytes become the model's input: (v / 255 - mean) / std per channel. */
+export interface Normalisation {
+  readonly mean: readonly number[];
+  readonly std: readonly number[];
+}
+
+/**
+ * One decoded image as the model input's interleaved RGB bytes (H x W x 3) with its normalisation. A batch made
+ * only of such items (with the same normalisation object) goes to the runtime as bytes, a quarter of the float32
+ * tensor's size, and is normalised there, off the main thread.
+ */
+export interface PixelItem {
+  pixels: Uint8Array;
+  normalisation: Normalisation;
+}
+
+/** What a request hands the batcher: the model's float32 input for one item, or a decoded image's bytes. */
+export type BatchItem = Float32Array | PixelItem;
+
+const itemLength = (input: BatchItem) => (input instanceof Float32Array ? input.length : input.pixels.length);
 
 export interface BatchingOptions {
   maxBatchSize: number;
@@ -46,8 +73,10 @@ const REAL_CLOCK: BatcherClock = {
 };
 
 interface QueuedItem {
-  input: Float32Array;
+  input: BatchItem;
   enqueuedAt: number;
+  /** Every session was busy when it arrived: it may wait maxQueueDelayMs for a fuller batch. */
+  arrivedUnderLoad: boolean;
   deadline: number;
   signal?: AbortSignal;
   onAbort?: () => void;
@@ -86,9 +115,9 @@ export class DynamicBatcher {
     return this.itemDims.reduce((a, b) => a * b, 1);
   }
 
-  submit(input: Float32Array, options: SubmitOptions = {}): Promise<ItemResult> {
-    if (input.length !== this.itemSize) {
-      return Promise.reject(new Error(`batcher: item has ${input.length} elements, expected ${this.itemSize}`));
+  submit(input: BatchItem, options: SubmitOptions = {}): Promise<ItemResult> {
+    if (itemLength(input) !== this.itemSize) {
+      return Promise.reject(new Error(`batcher: item has ${itemLength(input)} elements, expected ${this.itemSize}`));
     }
     if (options.signal?.aborted) return Promise.reject(abortError(options.signal));
     if (this.queue.length >= this.options.maxQueueSize) {
@@ -104,6 +133,7 @@ export class DynamicBatcher {
       const item: QueuedItem = {
         input,
         enqueuedAt: this.clock.now(),
+        arrivedUnderLoad: this.inFlight >= this.runtime.concurrency,
         deadline: options.deadline ?? Infinity,
         signal: options.signal,
         resolve,
@@ -163,8 +193,13 @@ export class DynamicBatcher {
     while (this.inFlight < this.runtime.concurrency && this.queue.length > 0) {
       this.dropExpired();
       if (this.queue.length === 0) break;
-      const waited = this.clock.now() - this.queue[0].enqueuedAt;
-      if (this.queue.length < this.options.maxBatchSize && waited < this.options.maxQueueDelayMs) {
+      const head = this.queue[0];
+      const waited = this.clock.now() - head.enqueuedAt;
+      // The idle fast path: a queued request that arrived while a session was free goes now, with the others
+      // (they may have been waiting for the delay to pass while the session they will run on sat idle).
+      const mayWait =
+        this.queue.length < this.options.maxBatchSize && this.queue.every((item) => item.arrivedUnderLoad);
+      if (mayWait && waited < this.options.maxQueueDelayMs) {
         if (!this.timer) {
           this.timer = this.clock.setTimeout(() => {
             this.timer = undefined;
@@ -186,9 +221,8 @@ export class DynamicBatcher {
     try {
       // The zero padding rows of a fixed-size batch are run and their outputs dropped.
       const runSize = Math.max(batch.length, this.options.fixedBatchSize ?? 0);
-      const tensor = new Float32Array(runSize * size);
-      batch.forEach((item, i) => tensor.set(item.input, i * size));
-      const result = await this.runtime.run(this.inputName, tensor, [runSize, ...this.itemDims]);
+      const input = packBatch(batch, runSize, size);
+      const result = await this.runtime.run(this.inputName, input, [runSize, ...this.itemDims]);
       this.counters.executions += 1;
       this.counters.inferences += batch.length;
       const perItem = batch.map(() => ({}) as Record<string, Float32Array>);
@@ -221,6 +255,28 @@ export class DynamicBatcher {
     if (item.onAbort) item.signal?.removeEventListener('abort', item.onAbort);
     action();
   }
+}
+
+/**
+ * The batch's input, one buffer made for this run (the runtime may transfer it): the images' bytes when every item
+ * is an image with the same normalisation, else the float32 tensor (images among tensors normalised into it here).
+ */
+function packBatch(batch: QueuedItem[], runSize: number, size: number): BatchInput {
+  const first = batch[0].input;
+  if (!(first instanceof Float32Array)) {
+    const { normalisation } = first;
+    if (batch.every((item) => !(item.input instanceof Float32Array) && item.input.normalisation === normalisation)) {
+      const pixels = new Uint8Array(runSize * size);
+      batch.forEach((item, i) => pixels.set((item.input as PixelItem).pixels, i * size));
+      return { kind: 'rgb8', pixels, mean: normalisation.mean, std: normalisation.std };
+    }
+  }
+  const tensor = new Float32Array(runSize * size);
+  batch.forEach(({ input }, i) => {
+    if (input instanceof Float32Array) tensor.set(input, i * size);
+    else normaliseInto(tensor, i * size, input.pixels, input.normalisation);
+  });
+  return tensor;
 }
 
 /** The status for an aborted request: the abort's own reason when it is one (shutdown), else CANCELLED. */

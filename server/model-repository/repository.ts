@@ -9,7 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { CloseOptions } from '../runtime/model-runtime.js';
 import { ConfigError, effectivePreprocessConcurrency, formatDevice, type ServerConfig } from '../config.js';
-import { intraOpThreadsFor } from '../runtime/thread-budget.js';
+import { INFERENCE_BOUND_MODEL_BYTES, intraOpThreadsFor } from '../runtime/thread-budget.js';
 import { notFound, unavailable } from '../errors.js';
 import { outsideRepository } from './contained-path.js';
 import { readModelConfig, type ModelConfig } from './model-config.js';
@@ -391,6 +391,8 @@ export class ModelRepository {
 function withThreadBudget(server: ServerConfig, dir: string, names: string[], log: Logger): ServerConfig {
   if (server.intraOpThreads > 0) return server;
   let sessions = 0;
+  // Every model inference-bound (runtime/thread-budget.ts): then the sessions may use the decoders' cores too.
+  let inferenceBound = true;
   for (const name of names) {
     let config: ModelConfig;
     try {
@@ -399,15 +401,35 @@ function withThreadBudget(server: ServerConfig, dir: string, names: string[], lo
       continue; // the model will fail to load and be reported then
     }
     const workers = server.workers ?? config.serving?.workers ?? 1;
-    sessions += selectVersions(config, versionFolders(join(dir, name))).length * workers;
+    const versions = selectVersions(config, versionFolders(join(dir, name)));
+    sessions += versions.length * workers;
+    for (const version of versions) {
+      const size = fileSize(join(dir, name, String(version), 'model.onnx'));
+      if (size < INFERENCE_BOUND_MODEL_BYTES) inferenceBound = false;
+    }
   }
   const decode = effectivePreprocessConcurrency(server);
-  const intraOpThreads = intraOpThreadsFor(sessions, decode);
+  const intraOpThreads = intraOpThreadsFor(sessions, decode, undefined, sessions > 0 && inferenceBound);
   log.info(
-    { sessions, intraOpThreads, decodeConcurrency: decode, uvThreadpoolSize: process.env.UV_THREADPOOL_SIZE ?? '4' },
+    {
+      sessions,
+      intraOpThreads,
+      inferenceBound,
+      decodeConcurrency: decode,
+      uvThreadpoolSize: process.env.UV_THREADPOOL_SIZE ?? '4',
+    },
     'thread budget',
   );
   return { ...server, intraOpThreads };
+}
+
+/** A file's size in bytes; 0 when it cannot be read (the version will fail to load and say why then). */
+function fileSize(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
 }
 
 /** Why a version cannot serve ('' when it can). */

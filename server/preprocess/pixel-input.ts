@@ -6,9 +6,8 @@
 import sharp from 'sharp';
 import { invalidArgument } from '../errors.js';
 import { computeGeometry, type PreprocessGeometry } from './geometry.js';
-import { normalise, type PreprocessSpec } from './image-preprocessor.js';
-
-const KERNELS = { bilinear: 'linear', bicubic: 'cubic', nearest: 'nearest' } as const;
+import { KERNELS, normalise, type PreprocessSpec } from './image-preprocessor.js';
+import { resampleCrop } from './pil-resample.js';
 
 export async function preprocessPixels(
   rgb: Uint8Array,
@@ -21,6 +20,10 @@ export async function preprocessPixels(
     throw invalidArgument(field, `has ${rgb.length} bytes, expected ${width} x ${height} x 3 = ${width * height * 3}`);
   }
   const geometry = computeGeometry(width, height, spec.inputWidth, spec.inputHeight, spec.cropPct, spec.cropMode);
+  // Enlarging with Pillow's arithmetic, as for encoded images (libvips samples half a pixel off when enlarging).
+  if (geometry.resizedWidth > width || geometry.resizedHeight > height) {
+    return { tensor: normalise(resampleCrop(rgb, width, height, geometry, spec.interpolation), spec), geometry };
+  }
   const { data } = await sharp(rgb, { raw: { width, height, channels: 3 }, limitInputPixels: false })
     .resize(geometry.resizedWidth, geometry.resizedHeight, { fit: 'fill', kernel: KERNELS[spec.interpolation] })
     .extract({ left: geometry.cropLeft, top: geometry.cropTop, width: spec.inputWidth, height: spec.inputHeight })

@@ -2,7 +2,7 @@
  * An inference worker thread: owns one onnxruntime session. onnxruntime-node's run() is a synchronous native call
  * that blocks its thread for the whole inference, so sessions live here, off the main thread that serves gRPC.
  *
- * Protocol (messages from the pool): { type: 'run', id, inputName, input: Float32Array, dims } → replies
+ * Protocol (messages from the pool): { type: 'run', id, inputName, input: Float32Array | PixelBatch, dims } → replies
  * { type: 'result', id, outputs, inferenceMs } or { type: 'error', id, message }. At start it replies once with
  * { type: 'ready', ... } or { type: 'failed', message }. { type: 'close' } releases the session and ends the thread:
  * the pool sends it instead of terminating the thread, which would abort the process if a native run were on it.
@@ -10,7 +10,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import ort from 'onnxruntime-node';
 import { executionProviders, explainCudaFailure, type WorkerDevice } from './execution-provider.js';
-import type { TensorMetadata } from './model-runtime.js';
+import type { BatchInput, PixelBatch, TensorMetadata } from './model-runtime.js';
 
 export interface WorkerInit {
   modelPath: string;
@@ -19,7 +19,7 @@ export interface WorkerInit {
 }
 
 export type WorkerRequest =
-  | { type: 'run'; id: number; inputName: string; input: Float32Array; dims: number[] }
+  | { type: 'run'; id: number; inputName: string; input: BatchInput; dims: number[] }
   /** Sent only when no run is in progress: release the session and let the thread end. */
   | { type: 'close' };
 
@@ -100,7 +100,8 @@ async function main(): Promise<void> {
       return;
     }
     try {
-      const feeds = { [request.inputName]: new ort.Tensor('float32', request.input, request.dims) };
+      const input = request.input instanceof Float32Array ? request.input : toTensor(request.input, request.dims);
+      const feeds = { [request.inputName]: new ort.Tensor('float32', input, request.dims) };
       const started = performance.now();
       const results = await session.run(feeds);
       const inferenceMs = performance.now() - started;
@@ -116,6 +117,27 @@ async function main(): Promise<void> {
       port.postMessage({ type: 'error', id: request.id, message: (error as Error).message } satisfies WorkerReply);
     }
   });
+}
+
+/**
+ * N x H x W x 3 bytes → N x 3 x H x W float32, (v / 255 - mean) / std: the normalisation the main thread used to
+ * do per image, done here on the worker's thread and straight into the batch tensor.
+ */
+function toTensor(batch: PixelBatch, dims: number[]): Float32Array {
+  const [n, channels, height, width] = dims;
+  const plane = height * width;
+  const tensor = new Float32Array(n * channels * plane);
+  const pixels = batch.pixels;
+  for (let item = 0; item < n; item++) {
+    const source = item * plane * 3;
+    for (let c = 0; c < 3; c++) {
+      const scale = 1 / (255 * batch.std[c]);
+      const bias = -batch.mean[c] / batch.std[c];
+      const start = (item * 3 + c) * plane;
+      for (let i = 0; i < plane; i++) tensor[start + i] = pixels[source + i * 3 + c] * scale + bias;
+    }
+  }
+  return tensor;
 }
 
 void main();

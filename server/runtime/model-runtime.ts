@@ -11,6 +11,20 @@ export interface TensorMetadata {
   shape: (number | string)[];
 }
 
+/**
+ * A batch of images as 8-bit interleaved RGB (N x H x W x 3), sent to the runtime as bytes: the runtime turns it
+ * into the model's NCHW float32 input, (v / 255 - mean) / std per channel, on its own thread.
+ */
+export interface PixelBatch {
+  kind: 'rgb8';
+  pixels: Uint8Array;
+  mean: readonly number[];
+  std: readonly number[];
+}
+
+/** A batch as the batcher hands it over: the float32 tensor itself, or images still to be normalised. */
+export type BatchInput = Float32Array | PixelBatch;
+
 export interface OutputTensor {
   data: Float32Array;
   dims: number[];
@@ -37,8 +51,11 @@ export interface ModelRuntime {
   readonly outputs: readonly TensorMetadata[];
   /** How many batches can run at once (the number of sessions). */
   readonly concurrency: number;
-  /** Runs one batch: `input` is the NCHW float32 tensor of `dims`. The buffer may be transferred (detached). */
-  run(inputName: string, input: Float32Array, dims: number[]): Promise<RunResult>;
+  /**
+   * Runs one batch of `dims` (NCHW): `input` is the float32 tensor, or the images' RGB bytes to normalise first.
+   * The buffer may be transferred (detached).
+   */
+  run(inputName: string, input: BatchInput, dims: number[]): Promise<RunResult>;
   /** Why the runtime can no longer run anything (its workers died and could not be replaced); undefined if it can. */
   readonly failure?: string;
   /** Takes no new runs, waits for the running ones, then releases the sessions. */

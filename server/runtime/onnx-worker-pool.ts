@@ -14,7 +14,7 @@
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import { ServiceError, unavailable } from '../errors.js';
-import type { CloseOptions, ModelRuntime, RunResult, TensorMetadata } from './model-runtime.js';
+import type { BatchInput, CloseOptions, ModelRuntime, RunResult, TensorMetadata } from './model-runtime.js';
 import type { WorkerDevice } from './execution-provider.js';
 import type { WorkerInit, WorkerReply, WorkerRequest } from './inference-worker.js';
 
@@ -110,13 +110,15 @@ class InferenceWorker {
     return this.worker;
   }
 
-  run(inputName: string, input: Float32Array, dims: number[]): Promise<RunResult> {
+  run(inputName: string, input: BatchInput, dims: number[]): Promise<RunResult> {
     if (!this.available) throw new Error('inference worker is busy or gone');
     const id = ++this.nextId;
     return new Promise<RunResult>((resolve, reject) => {
       this.pending = { id, resolve, reject, answered: false };
       const request: WorkerRequest = { type: 'run', id, inputName, input, dims };
-      this.worker.postMessage(request, [input.buffer as ArrayBuffer]);
+      // Handed over, not copied: the batcher made this buffer for this run only.
+      const buffer = (input instanceof Float32Array ? input : input.pixels).buffer as ArrayBuffer;
+      this.worker.postMessage(request, [buffer]);
     });
   }
 
@@ -267,7 +269,7 @@ export class OnnxWorkerPool implements ModelRuntime {
     return this.workers.map((w) => w.thread);
   }
 
-  async run(inputName: string, input: Float32Array, dims: number[]): Promise<RunResult> {
+  async run(inputName: string, input: BatchInput, dims: number[]): Promise<RunResult> {
     this.assertUsable();
     let worker = this.workers.find((w) => w.available);
     while (!worker) {

@@ -21,9 +21,25 @@ export function uvThreadpoolSizeFor(decodeConcurrency: number): number {
   return Math.min(1024, Math.max(4, decodeConcurrency));
 }
 
-/** Intra-op threads per session when `sessions` sessions share what the decoders leave of the cores. */
-export function intraOpThreadsFor(sessions: number, decodeConcurrency: number, cores = availableParallelism()): number {
-  const inferenceCores = Math.max(1, cores - decodeConcurrency);
+/**
+ * ONNX files at least this large hold models whose inference, not the decode, bounds a request (ResNet-18: 45 MB,
+ * 24 ms per image at 224 px against 3 ms of decode here; the small CNN: 4 MB, 3 ms against 2.5 ms). Measured on 2
+ * cores (docs/benchmarks.md, "Where the time goes"): ResNet-18 at c=64 ran 45.6 img/s with the decoders' core
+ * reserved and 74-78 with the inference threads on every core, while the small CNN lost 13% that way.
+ */
+export const INFERENCE_BOUND_MODEL_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Intra-op threads per session when `sessions` sessions share what the decoders leave of the cores; when every
+ * loaded model is inference-bound, the sessions share all the cores (the decoders are idle most of the time).
+ */
+export function intraOpThreadsFor(
+  sessions: number,
+  decodeConcurrency: number,
+  cores = availableParallelism(),
+  inferenceBound = false,
+): number {
+  const inferenceCores = inferenceBound ? cores : Math.max(1, cores - decodeConcurrency);
   return Math.max(1, Math.floor(inferenceCores / Math.max(1, sessions)));
 }
 
@@ -49,7 +65,9 @@ export function describeThreadBudget(decodeSetting: number, cores = availablePar
     `(UV_THREADPOOL_SIZE ${process.env.UV_THREADPOOL_SIZE ?? uvThreadpoolSizeFor(decode)}); ` +
     `${Math.max(1, cores - decode)} inference threads shared by the sessions of all loaded versions ` +
     `(intra-op threads per session = that / sessions, at least 1; e.g. ${intraOpThreadsFor(1, decode, cores)} ` +
-    `for one version with one worker, ${intraOpThreadsFor(4, decode, cores)} for four sessions). ` +
+    `for one version with one worker, ${intraOpThreadsFor(4, decode, cores)} for four sessions); when every ` +
+    `loaded model.onnx is ${INFERENCE_BOUND_MODEL_BYTES / 1024 / 1024} MB or more (inference-bound, e.g. ` +
+    `ResNet-18), all ${cores} cores (${intraOpThreadsFor(1, decode, cores, true)} per session for one). ` +
     `--intra-op-threads and --preprocess-concurrency override it.`
   );
 }

@@ -21,8 +21,10 @@ if (process.env.LUAB_TEST_WORKER_START === 'fail') {
       return;
     }
     const n = request.dims[0];
-    const itemSize = request.input.length / n;
-    const firsts = Float32Array.from({ length: n }, (_, i) => request.input[i * itemSize]);
+    // The pool's tests send float32 tensors; an image batch (bytes) echoes its first bytes.
+    const values = request.input instanceof Float32Array ? request.input : request.input.pixels;
+    const itemSize = values.length / n;
+    const firsts = Float32Array.from({ length: n }, (_, i) => values[i * itemSize]);
     if (firsts[0] === -1) process.exit(1);
     if (firsts[0] === -3) {
       port.postMessage({ type: 'error', id: request.id, message: 'fault-worker: told to fail' } satisfies WorkerReply);

@@ -39,10 +39,31 @@ class PointAnnotations:
             raise ValueError("annotations: paths, labels, points and weights must have one entry per image")
 
 
+#: The contract's alpha policy (docs/model-repository.md): transparent pixels are composited onto white.
+ALPHA_BACKGROUND = (255, 255, 255)
+
+
 def load_rgb(path: str) -> Image.Image:
-    """The image as the server sees it: EXIF orientation applied, RGB."""
+    """The image as the server sees it (docs/model-repository.md, "Colour and alpha"): EXIF orientation applied,
+    no colour management (embedded ICC profiles ignored, CMYK by Pillow's own formula), alpha composited onto
+    white, 16-bit samples reduced to their high byte, RGB."""
     with Image.open(path) as image:
-        return ImageOps.exif_transpose(image).convert("RGB")
+        return to_contract_rgb(ImageOps.exif_transpose(image))
+
+
+def to_contract_rgb(image: Image.Image) -> Image.Image:
+    if image.mode in ("I;16", "I;16B", "I;16L", "I"):
+        # Pillow's convert("RGB") clips 16-bit grey at 255 (an almost white image); libvips keeps the high byte.
+        high = (np.asarray(image).astype(np.uint32) >> 8).clip(0, 255).astype(np.uint8)
+        return Image.fromarray(high, "L").convert("RGB")
+    has_alpha = image.mode in ("RGBA", "LA", "PA", "RGBa", "La") or (
+        image.mode == "P" and "transparency" in image.info
+    )
+    if has_alpha:
+        rgba = image.convert("RGBA")
+        background = Image.new("RGBA", rgba.size, ALPHA_BACKGROUND + (255,))
+        return Image.alpha_composite(background, rgba).convert("RGB")
+    return image.convert("RGB")
 
 
 class PointDataset(Dataset):
