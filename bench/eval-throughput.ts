@@ -2,7 +2,7 @@
  * Evaluation throughput (issue 9, item 7): `luab eval` against a real `luab serve` vs. a plain closed-loop client
  * (LuabClient, the same number of requests in flight, the same JPEGs already in memory, the same request: all
  * class scores, the suite's resize policy). The ratio says what the job engine costs on top of the server: file
- * reads, scoring, one fsync'ed line per image. Runs alternate (client, eval, client, eval, ...) after a warm-up
+ * reads, scoring, the line written per image. Runs alternate (client, eval, client, eval, ...) after a warm-up
  * pass so that a busy machine slows both alike; each run's rate and the ratio of the means are printed, with each
  * side's CPU per image (the client's process over its pass, the whole `luab eval` process), which a noisy shared
  * machine disturbs much less than the rates.
