@@ -2,8 +2,10 @@
  * Evaluation throughput (issue 9, item 7): `luab eval` against a real `luab serve` vs. a plain closed-loop client
  * (LuabClient, the same number of requests in flight, the same JPEGs already in memory, the same request: all
  * class scores, the suite's resize policy). The ratio says what the job engine costs on top of the server: file
- * reads, scoring, one fsync'ed line per image. Runs alternate (client, eval, client, eval, ...) after a warm-up
- * pass so that a busy machine slows both alike; each run's rate and the ratio of the means are printed.
+ * reads, scoring, the line written per image. Runs alternate (client, eval, client, eval, ...) after a warm-up
+ * pass so that a busy machine slows both alike; each run's rate and the ratio of the means are printed, with each
+ * side's CPU per image (the client's process over its pass, the whole `luab eval` process), which a noisy shared
+ * machine disturbs much less than the rates.
  *
  *   npm run build && node dist/bench/eval-throughput.js [--data ROOT] [--suite NAME] [--suite-module FILE]
  *       [--concurrency N] [--repeat R] [--copies C] [--models DIR]
@@ -38,17 +40,37 @@ interface Options {
   copies: number;
 }
 
-/** Every image once, `concurrency` requests in flight; images per second over the pass. */
+/**
+ * Every image once, `concurrency` requests in flight: images per second over the pass, and this process's CPU
+ * (user + system) per image over it, in ms.
+ */
 async function closedLoop(images: Buffer[], send: (image: Buffer) => Promise<unknown>, concurrency: number) {
   let next = 0;
   const started = performance.now();
+  const cpu = process.cpuUsage();
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
       while (next < images.length) await send(images[next++]);
     }),
   );
-  return images.length / ((performance.now() - started) / 1000);
+  const used = process.cpuUsage(cpu);
+  return {
+    rate: images.length / ((performance.now() - started) / 1000),
+    cpuMsPerImage: (used.user + used.system) / 1000 / images.length,
+  };
 }
+
+/**
+ * CPU seconds (user + system) of this process's children that have been waited for (Linux: /proc/self/stat's
+ * cutime + cstime): its delta across a synchronous child run is that child's whole CPU, start-up included.
+ */
+function childrenCpuSeconds(): number {
+  const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ');
+  // Fields 16 and 17 of stat(5) are cutime and cstime; after "pid (comm) " the first field here is field 3.
+  return (Number(fields[13]) + Number(fields[14])) / CLOCK_TICKS_PER_SECOND;
+}
+/** sysconf(_SC_CLK_TCK): 100 on Linux on every common architecture. */
+const CLOCK_TICKS_PER_SECOND = 100;
 
 async function main(options: Options): Promise<void> {
   const scratch = mkdtempSync(join(tmpdir(), 'luab-eval-bench-'));
@@ -79,10 +101,11 @@ async function main(options: Options): Promise<void> {
       const send = (image: Buffer) =>
         client.predict({ image, model: model.name, topK: model.labels.length, resizePolicy: suite.resize });
       await closedLoop(images, send, options.concurrency); // warm-up
-      const rows: { client: number; eval: number }[] = [];
+      const rows: { client: number; eval: number; clientCpu: number; evalCpu: number }[] = [];
       for (let r = 0; r < options.repeat; r++) {
-        const clientRate = await closedLoop(images, send, options.concurrency);
+        const { rate: clientRate, cpuMsPerImage: clientCpu } = await closedLoop(images, send, options.concurrency);
         const out = join(scratch, `run-${r}`);
+        const childCpu = childrenCpuSeconds();
         execFileSync(process.execPath, [
           LUAB,
           'eval',
@@ -99,8 +122,9 @@ async function main(options: Options): Promise<void> {
           '--quiet',
           ...(options.suiteModule ? ['--suite-module', options.suiteModule] : []),
         ]);
+        const evalCpu = ((childrenCpuSeconds() - childCpu) * 1000) / images.length;
         const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as RunReport;
-        rows.push({ client: clientRate, eval: report.job.imagesPerSecond });
+        rows.push({ client: clientRate, eval: report.job.imagesPerSecond, clientCpu, evalCpu });
         console.error(
           `run ${r + 1}: client ${clientRate.toFixed(1)} img/s, luab eval ${report.job.imagesPerSecond.toFixed(1)} img/s`,
         );
@@ -111,13 +135,21 @@ async function main(options: Options): Promise<void> {
       console.log(
         `model ${model.name}, suite ${options.suite}: ${images.length} JPEGs, ${options.concurrency} in flight, ${options.repeat} runs`,
       );
-      console.log('| run | closed-loop client (img/s) | luab eval (img/s) | ratio |');
-      console.log('| --- | ---: | ---: | ---: |');
+      // CPU per image: the client's over its pass; the eval process's over its whole life (start-up, the census,
+      // the report included), so an upper bound on what it takes per image from the server's cores.
+      console.log(
+        '| run | closed-loop client (img/s) | luab eval (img/s) | ratio | client CPU (ms/img) | luab eval process CPU (ms/img) |',
+      );
+      console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
       rows.forEach((r, i) =>
-        console.log(`| ${i + 1} | ${r.client.toFixed(1)} | ${r.eval.toFixed(1)} | ${(r.eval / r.client).toFixed(3)} |`),
+        console.log(
+          `| ${i + 1} | ${r.client.toFixed(1)} | ${r.eval.toFixed(1)} | ${(r.eval / r.client).toFixed(3)} | ` +
+            `${r.clientCpu.toFixed(2)} | ${r.evalCpu.toFixed(2)} |`,
+        ),
       );
       console.log(
-        `| mean | ${clientMean.toFixed(1)} | ${evalMean.toFixed(1)} | **${(evalMean / clientMean).toFixed(3)}** |`,
+        `| mean | ${clientMean.toFixed(1)} | ${evalMean.toFixed(1)} | **${(evalMean / clientMean).toFixed(3)}** | ` +
+          `${mean(rows.map((r) => r.clientCpu)).toFixed(2)} | ${mean(rows.map((r) => r.evalCpu)).toFixed(2)} |`,
       );
     } finally {
       client.close();

@@ -152,7 +152,8 @@ function target(addresses: string | string[]): { target: string; options: Partia
 /** The error of a call whose signal was aborted before it started: it is not sent at all. */
 const abortedBeforeStart = () => new LuabError(status.CANCELLED, 'the call was aborted before it started');
 
-function channelCredentials(options: LuabClientOptions): ChannelCredentials {
+/** The channel credentials that `options` ask for (also used by the evaluation client). */
+export function channelCredentials(options: LuabClientOptions): ChannelCredentials {
   if (options.credentials) return options.credentials;
   if (!options.tls) return credentials.createInsecure();
   if ((options.tls.cert === undefined) !== (options.tls.key === undefined)) {

@@ -57,6 +57,10 @@ export async function croppedBytes(file: string, px: number): Promise<Buffer> {
     .toBuffer();
 }
 
+/** Whether the bytes sent are the item's file as it is (most suites), not an image made from it or its parts. */
+export const isPlainFile = (item: EvalItem): boolean =>
+  !item.composite && !(item.cropBorderPx !== undefined && item.cropBorderPx > 0);
+
 export async function readItemBytes(item: EvalItem): Promise<Buffer> {
   if (item.composite) return compositeBytes(item.composite);
   if (item.cropBorderPx !== undefined && item.cropBorderPx > 0) return croppedBytes(item.absPath, item.cropBorderPx);

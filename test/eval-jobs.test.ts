@@ -8,7 +8,16 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { appendFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Rng } from '../synth/rng.js';
@@ -184,6 +193,23 @@ describe('luab eval (job engine, durability)', function () {
     assert.equal(suite.counts.evaluated, lines.length - 1);
     assert.match(result.stdout, /1 failed/);
     assert.match(result.stdout, /failed: n02084071\/broken\.jpg: INVALID_ARGUMENT image: cannot be decoded/);
+  });
+
+  it('counts an unreadable file (a dangling link) as UNREADABLE, and evaluates the rest', async () => {
+    const data = join(work, 'with-unreadable');
+    cpSync(join(synth, 'suites', 'imagenet_r'), join(data, 'suites', 'r'), { recursive: true });
+    symlinkSync(join(data, 'gone.jpg'), join(data, 'suites', 'r', 'n02084071', 'dangling.jpg'));
+    const out = join(work, 'unreadable');
+    ok(await runLuab([...evalArgs(out), ...fixture, '--suites', FIXTURE_SUITE, '--data', data]));
+    const lines = readLines(join(out, 'predictions.jsonl'));
+    const failed = lines.filter((l) => l.error);
+    assert.deepEqual(
+      failed.map((l) => [l.path, l.error!.code]),
+      [['r/n02084071/dangling.jpg', 'UNREADABLE']],
+    );
+    assert.match(failed[0].error!.message, /ENOENT/);
+    assert.ok(lines.length > 1 && lines.filter((l) => !l.error).every((l) => l.top5.length > 0));
+    assert.equal(report(out).suites[0].counts.failed, 1);
   });
 
   it('--bgc-max-backgrounds K: every foreground meets K backgrounds, and the report says the test was capped', async () => {

@@ -4,9 +4,15 @@
  * eval-server`) and watched. Every check (suite folders, endpoints, model, label spaces) happens before the first
  * image; exit 2 for a usage error, 1 for a failure, each message naming the folder or field.
  */
-import { Command, Option } from 'commander';
-import { LuabError } from '../luab-client.js';
-import { parseInteger, parsePositiveNumber } from '../cli/options.js';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { LuabError, type LuabClientOptions } from '../luab-client.js';
+import {
+  clientSecurity,
+  parseInteger,
+  parsePositiveNumber,
+  withSecurityOptions,
+  type SecurityFlags,
+} from '../cli/options.js';
 import {
   JOB_DEFAULTS,
   JobError,
@@ -26,7 +32,7 @@ import type { RunReport } from '../../eval/types.js';
 import { setBgcBackgroundCap } from '../../eval/suites/bg-challenge-adversarial.js';
 import { formatSummary, SuiteBars } from './eval-progress.js';
 
-interface EvalOptions {
+interface EvalOptions extends SecurityFlags {
   model: string;
   modelVersion: number;
   data?: string;
@@ -49,7 +55,7 @@ interface EvalOptions {
 const collect = (value: string, previous: string[] = []) => [...previous, ...splitList(value)];
 
 function fail(error: unknown): never {
-  const usage = error instanceof JobError && error.usage;
+  const usage = (error instanceof JobError && error.usage) || error instanceof InvalidArgumentError;
   const message = error instanceof LuabError ? error.message : (error as Error).message;
   console.error(`luab eval: ${message}`);
   process.exit(usage ? 2 : 1);
@@ -76,9 +82,9 @@ function toSpec(options: EvalOptions): EvalJobSpec {
   return spec;
 }
 
-async function runLocally(spec: EvalJobSpec, options: EvalOptions): Promise<void> {
+async function runLocally(spec: EvalJobSpec, options: EvalOptions, security: LuabClientOptions): Promise<void> {
   await loadSuiteModules(options.suiteModule);
-  const job = await prepareJob(spec);
+  const job = await prepareJob(spec, { client: security });
   for (const m of job.missing) console.error(`luab eval: not found: ${m.name} (tried ${m.tried.join(', ') || '-'})`);
   const bars = new SuiteBars(!options.quiet && process.stderr.isTTY === true);
   const controller = new AbortController();
@@ -107,8 +113,13 @@ async function runLocally(spec: EvalJobSpec, options: EvalOptions): Promise<void
   }
 }
 
-async function runOnServer(spec: EvalJobSpec, server: string, options: EvalOptions): Promise<void> {
-  const client = new EvaluationClient(server);
+async function runOnServer(
+  spec: EvalJobSpec,
+  server: string,
+  options: EvalOptions,
+  security: LuabClientOptions,
+): Promise<void> {
+  const client = new EvaluationClient(server, security);
   try {
     try {
       await client.waitForReady(5000);
@@ -167,7 +178,7 @@ async function runOnServer(spec: EvalJobSpec, server: string, options: EvalOptio
 }
 
 export function createEvalCommand(): Command {
-  return new Command('eval')
+  const command = new Command('eval')
     .description('evaluate a model on robustness suites through inference endpoints (durable, resumable)')
     .addOption(new Option('--model <name>', 'model name').env('LUAB_EVAL_MODEL').default('', "the endpoint's default"))
     .addOption(
@@ -255,17 +266,20 @@ export function createEvalCommand(): Command {
       'after',
       '\nWrites DIR/predictions.jsonl (one line per image, flushed as it arrives), DIR/job.json and, at the end,\n' +
         'DIR/report.json, report.md and report.html. Exit codes: 0 done, 1 failed (the message names the folder\n' +
-        'or field), 2 usage error, 130 interrupted (continue with --resume). See docs/evaluation.md.',
-    )
-    .action(async (options: EvalOptions) => {
-      try {
-        const spec = toSpec(options);
-        // With --server the server's own LUAB_BGC_MAX_BACKGROUNDS applies: the job spec does not carry the cap.
-        if (options.bgcMaxBackgrounds !== undefined && !options.server) setBgcBackgroundCap(options.bgcMaxBackgrounds);
-        if (options.server) await runOnServer(spec, options.server, options);
-        else await runLocally(spec, options);
-      } catch (error) {
-        fail(error);
-      }
-    });
+        'or field), 2 usage error, 130 interrupted (continue with --resume). See docs/evaluation.md.\n' +
+        'The TLS and token options apply to the inference endpoints, or with --server to the evaluation server.',
+    );
+  // A secured server (`luab serve --tls-cert/--auth-token-file`): the same flags as `luab predict`.
+  return withSecurityOptions(command).action(async (options: EvalOptions) => {
+    try {
+      const spec = toSpec(options);
+      const security = clientSecurity(options);
+      // With --server the server's own LUAB_BGC_MAX_BACKGROUNDS applies: the job spec does not carry the cap.
+      if (options.bgcMaxBackgrounds !== undefined && !options.server) setBgcBackgroundCap(options.bgcMaxBackgrounds);
+      if (options.server) await runOnServer(spec, options.server, options, security);
+      else await runLocally(spec, options, security);
+    } catch (error) {
+      fail(error);
+    }
+  });
 }

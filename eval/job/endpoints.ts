@@ -9,6 +9,7 @@ import {
   LuabClient,
   LuabError,
   ModelVersion_State,
+  type LuabClientOptions,
   type ModelInfo,
   type PredictResponse,
 } from '../../client/luab-client.js';
@@ -46,11 +47,17 @@ function toLabels(info: ModelInfo, version: number): ModelLabels {
 /**
  * Checks each endpoint on its own connection and returns the model's label space (the same on all of them).
  * @param version 0: the latest ready version of the first endpoint, then required on all
+ * @param clientOptions TLS and token for secured endpoints
  */
-export async function resolveModel(endpoints: string[], model: string, version: number): Promise<ResolvedModel> {
+export async function resolveModel(
+  endpoints: string[],
+  model: string,
+  version: number,
+  clientOptions: LuabClientOptions = {},
+): Promise<ResolvedModel> {
   let resolved: ResolvedModel | undefined;
   for (const endpoint of endpoints) {
-    const client = new LuabClient(endpoint);
+    const client = new LuabClient(endpoint, clientOptions);
     try {
       try {
         await client.waitForReady(CONNECT_TIMEOUT_MS);
@@ -95,7 +102,10 @@ export interface Prediction {
 
 /**
  * One image through the shared client (round-robin over the endpoints), all class scores requested so that
- * suites can apply their masks; transient errors are retried with exponential backoff and jitter.
+ * suites can apply their masks; transient errors are retried with exponential backoff and jitter. The first
+ * attempt is a plain call: p-retry's bookkeeping (an options copy, validation, abort checks) is paid only by an
+ * image whose first attempt failed, and then with that failure as its first attempt, so the backoff and the
+ * number of retries are those of p-retry over every attempt.
  */
 export async function predictWithRetry(
   client: LuabClient,
@@ -104,13 +114,13 @@ export async function predictWithRetry(
   resize: ResizePolicy,
   options: { retries: number; timeoutMs: number; signal: AbortSignal; onRetry?: (error: Error) => void },
 ): Promise<Prediction> {
-  const response = await pRetry(
-    () =>
-      client.predict(
-        { image, model: model.name, version: model.version, topK: model.labels.length, resizePolicy: resize },
-        { timeoutMs: options.timeoutMs, signal: options.signal },
-      ),
-    {
+  const request = { image, model: model.name, version: model.version, topK: model.labels.length, resizePolicy: resize };
+  const attempt = () => client.predict(request, { timeoutMs: options.timeoutMs, signal: options.signal });
+  let response: PredictResponse;
+  try {
+    response = await attempt();
+  } catch (firstError) {
+    response = await pRetry((n) => (n === 1 ? Promise.reject(firstError as Error) : attempt()), {
       retries: options.retries,
       factor: 2,
       minTimeout: 100,
@@ -121,8 +131,8 @@ export async function predictWithRetry(
       onFailedAttempt: ({ error }) => {
         if (isTransient(error)) options.onRetry?.(error);
       },
-    },
-  );
+    });
+  }
   return { response, output: toModelOutput(response, model) };
 }
 

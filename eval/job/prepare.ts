@@ -5,6 +5,7 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
+import type { LuabClientOptions } from '../../client/luab-client.js';
 import { discoverSuites } from '../suites/discover.js';
 import { getSuite } from '../suites/registry.js';
 import type { SuiteDefinition } from '../types.js';
@@ -29,9 +30,17 @@ export interface PreparedJob {
   missing: { name: string; tried: string[] }[];
   /** job.json of the run being resumed, if any. */
   previous?: JobStateFile;
+  /**
+   * How the endpoints are reached (TLS, token): kept apart from the spec, which job.json records, so that no
+   * token is written to disk.
+   */
+  client: LuabClientOptions;
 }
 
-export async function prepareJob(spec: EvalJobSpec, options: { id?: string } = {}): Promise<PreparedJob> {
+export async function prepareJob(
+  spec: EvalJobSpec,
+  options: { id?: string; client?: LuabClientOptions } = {},
+): Promise<PreparedJob> {
   validateSpec(spec);
   const outDir = resolve(spec.outDir);
   if (existsSync(outDir) && !statSync(outDir).isDirectory()) throw new JobError(`out: ${outDir} is not a folder`);
@@ -69,7 +78,8 @@ export async function prepareJob(spec: EvalJobSpec, options: { id?: string } = {
 
   // A resumed job keeps the version it started with, even if a newer one was deployed since.
   const version = spec.version || previous?.model?.version || 0;
-  const model = await resolveModel(spec.endpoints, spec.model, version);
+  const client = options.client ?? {};
+  const model = await resolveModel(spec.endpoints, spec.model, version, client);
 
   const suites: PreparedSuite[] = [];
   for (const { name, root } of discovered.found) {
@@ -88,5 +98,5 @@ export async function prepareJob(spec: EvalJobSpec, options: { id?: string } = {
     suites.push({ name, root, definition, census });
   }
   const id = options.id ?? previous?.id ?? basename(outDir);
-  return { id, spec: { ...spec, outDir }, model, suites, missing: all ? discovered.missing : [], previous };
+  return { id, spec: { ...spec, outDir }, model, suites, missing: all ? discovered.missing : [], previous, client };
 }

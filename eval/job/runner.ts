@@ -12,7 +12,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LuabClient, LuabError } from '../../client/luab-client.js';
-import { readItemBytes } from '../item-bytes.js';
+import { isPlainFile, readItemBytes } from '../item-bytes.js';
 import { renderRunReports } from '../report/render.js';
 import type { EvalItem, PredictionLine, RunReport } from '../types.js';
 import { isPerImage, predictWithRetry, type Prediction } from './endpoints.js';
@@ -20,9 +20,10 @@ import { JobError } from './job-spec.js';
 import { PREDICTIONS_FILE, writeJobState, type JobStateFile } from './job-state.js';
 import { PredictionsWriter, readPredictions } from './predictions-file.js';
 import type { PreparedJob, PreparedSuite } from './prepare.js';
+import { FileReaderPool, FileReaderPoolError } from './file-reader-pool.js';
 import { ProgressTracker, type ProgressSnapshot } from './progress.js';
 import { buildReport, writeReport } from './report.js';
-import { readAhead, type ReadResult } from './read-ahead.js';
+import { readAhead, type BatchRead, type ReadResult } from './read-ahead.js';
 import { itemKey, sliceItems } from './work-list.js';
 
 /** The job was cancelled (CancelJob, Ctrl-C); what it wrote stays and resume continues it. */
@@ -39,7 +40,10 @@ export const INTERRUPT = 'interrupt';
 export interface RunOptions {
   /** Aborting cancels the job; with the reason {@link INTERRUPT} it only stops it (to be resumed). */
   signal?: AbortSignal;
-  /** Called after every line (and once at the start with what a resume read back). */
+  /**
+   * Called as lines are written, at most every {@link PROGRESS_INTERVAL_MS} ms, once at the start with what a
+   * resume read back, and once when the last line is written.
+   */
   onProgress?: (progress: ProgressSnapshot) => void;
   /** Called on each retried request (a restarting server), with the error. */
   onRetry?: (error: Error) => void;
@@ -55,6 +59,11 @@ export interface RunResult {
 }
 
 const now = () => new Date().toISOString();
+
+/** Progress is reported this often at most: a snapshot per line cost the job CPU the server could use. */
+export const PROGRESS_INTERVAL_MS = 100;
+/** Files read per message to a reader thread (eval/job/file-reader-pool.ts). */
+const READ_BATCH = 32;
 
 function baseLine(suite: PreparedSuite, item: EvalItem, job: PreparedJob) {
   return {
@@ -146,8 +155,10 @@ export async function runJob(job: PreparedJob, options: RunOptions = {}): Promis
   const onAbort = () => controller.abort();
   options.signal?.addEventListener('abort', onAbort, { once: true });
   if (options.signal?.aborted) controller.abort();
-  const client = new LuabClient(spec.endpoints);
-  const writer = await PredictionsWriter.open(predictionsPath);
+  const client = new LuabClient(spec.endpoints, job.client);
+  const workers = spec.concurrency * spec.endpoints.length;
+  const writer = await PredictionsWriter.open(predictionsPath, { maxLines: Math.max(16, 4 * workers) });
+  const files = new FileReaderPool();
   let fatal: Error | undefined;
 
   async function* pending(): AsyncGenerator<{ suite: PreparedSuite; item: EvalItem }> {
@@ -157,16 +168,36 @@ export async function runJob(job: PreparedJob, options: RunOptions = {}): Promis
       }
     }
   }
-  const workers = spec.concurrency * spec.endpoints.length;
+  type Work = { suite: PreparedSuite; item: EvalItem };
+  // A batch's plain files go to the reader threads in one message; made images (composites, crops) are built here.
+  const readBatch: BatchRead<Work, Buffer> = (batch) => {
+    const plain = batch.filter(({ item }) => isPlainFile(item));
+    const read = plain.length > 0 ? files.read(plain.map(({ item }) => item.absPath)) : undefined;
+    let index = 0;
+    return batch.map(({ item }) => {
+      if (!isPlainFile(item)) {
+        return readItemBytes(item).then(
+          (value): ReadResult<Buffer> => ({ ok: true, value }),
+          (error: Error): ReadResult<Buffer> => ({ ok: false, error }),
+        );
+      }
+      const i = index++;
+      return read!.then((results) => results[i]);
+    });
+  };
   // Files are read ahead of the requests, so a request slot never waits for the disk.
-  const work = readAhead(pending(), ({ item }) => readItemBytes(item), workers);
+  const work = readAhead(pending(), readBatch, Math.max(2 * READ_BATCH, 2 * workers), READ_BATCH);
 
   async function evaluate(suite: PreparedSuite, item: EvalItem, bytes: Promise<ReadResult<Buffer>>): Promise<void> {
     const started = performance.now();
     const elapsed = () => performance.now() - started;
     let line: PredictionLine;
     const read = await bytes;
-    if (!read.ok) return record(errorLine(suite, item, job, 'UNREADABLE', read.error.message, elapsed()));
+    if (!read.ok) {
+      // The reader threads failing is the job's failure, not an unreadable image.
+      if (read.error instanceof FileReaderPoolError) throw new JobError(read.error.message);
+      return record(errorLine(suite, item, job, 'UNREADABLE', read.error.message, elapsed()));
+    }
     try {
       const prediction = await predictWithRetry(client, read.value, job.model.labels, suite.definition.resize, {
         retries: spec.retries,
@@ -186,12 +217,18 @@ export async function runJob(job: PreparedJob, options: RunOptions = {}): Promis
     return record(line);
   }
 
+  let progressAt = performance.now();
+  const reportProgress = () => {
+    progressAt = performance.now();
+    options.onProgress?.(tracker.snapshot());
+  };
+
   /** Queues the line; the request slot is free at once (the writer batches lines that arrive together). */
   async function record(line: PredictionLine): Promise<void> {
     const written = writer.append(line).then(
       () => {
         tracker.record(line, true);
-        options.onProgress?.(tracker.snapshot());
+        if (options.onProgress && performance.now() - progressAt >= PROGRESS_INTERVAL_MS) reportProgress();
       },
       (error: Error) => {
         fatal ??= new JobError(`${predictionsPath}: cannot append (${error.message})`);
@@ -199,7 +236,7 @@ export async function runJob(job: PreparedJob, options: RunOptions = {}): Promis
       },
     );
     // Bounds the lines held in memory if the disk is slower than inference.
-    if (writer.pending > 4 * workers) await written;
+    if (writer.pending > 8 * workers) await written;
   }
 
   async function worker(): Promise<void> {
@@ -223,6 +260,9 @@ export async function runJob(job: PreparedJob, options: RunOptions = {}): Promis
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
     await writer.close();
+    // Every line written is counted by now (close() resolved their appends).
+    reportProgress();
+    await files.close();
     client.close();
   }
   const finish = async (outcome: JobStateFile['state'], error?: string) =>

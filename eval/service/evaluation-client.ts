@@ -1,6 +1,6 @@
 /** Promise-based client of luab.v1.Evaluation (what `luab eval --server` uses). */
-import { credentials, type ClientReadableStream, type ServiceError } from '@grpc/grpc-js';
-import { LuabError } from '../../client/luab-client.js';
+import { Metadata, type ClientReadableStream, type ServiceError } from '@grpc/grpc-js';
+import { channelCredentials, LuabError, type LuabClientOptions } from '../../client/luab-client.js';
 import {
   EvaluationClient as GeneratedClient,
   type Job,
@@ -12,17 +12,27 @@ import {
 
 export class EvaluationClient {
   private readonly client: GeneratedClient;
+  private readonly token?: string;
 
-  constructor(address: string) {
-    this.client = new GeneratedClient(address, credentials.createInsecure());
+  /** `options`: TLS and bearer token for a secured server, as for {@link LuabClient} (plaintext by default). */
+  constructor(address: string, options: Pick<LuabClientOptions, 'credentials' | 'tls' | 'token'> = {}) {
+    this.client = new GeneratedClient(address, channelCredentials(options));
+    this.token = options.token;
+  }
+
+  /** The token as call metadata, like LuabClient's (grpc-js sends call credentials over TLS only). */
+  private metadata(): Metadata {
+    const metadata = new Metadata();
+    if (this.token !== undefined) metadata.set('authorization', `Bearer ${this.token}`);
+    return metadata;
   }
 
   private unary<Req, Res>(
-    method: (req: Req, cb: (e: ServiceError | null, r: Res) => void) => unknown,
+    method: (req: Req, md: Metadata, cb: (e: ServiceError | null, r: Res) => void) => unknown,
     request: Req,
   ): Promise<Res> {
     return new Promise((resolve, reject) =>
-      method.call(this.client, request, (error: ServiceError | null, response: Res) =>
+      method.call(this.client, request, this.metadata(), (error: ServiceError | null, response: Res) =>
         error ? reject(new LuabError(error.code, error.details || error.message)) : resolve(response),
       ),
     );
@@ -50,7 +60,7 @@ export class EvaluationClient {
 
   /** Progress messages until the job ends (the last one carries its final state). */
   async *watchJob(id: string): AsyncGenerator<JobProgress> {
-    const call: ClientReadableStream<JobProgress> = this.client.watchJob({ id });
+    const call: ClientReadableStream<JobProgress> = this.client.watchJob({ id }, this.metadata());
     try {
       for await (const message of call as AsyncIterable<JobProgress>) yield message;
     } catch (error) {
