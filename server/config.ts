@@ -201,7 +201,7 @@ export const SERVER_OPTIONS: OptionSpec[] = [
     key: 'preprocessConcurrency',
     flag: '--preprocess-concurrency <n>',
     env: 'LUAB_PREPROCESS_CONCURRENCY',
-    doc: 'images decoded at once (0: half the cores, at least 1; sets UV_THREADPOOL_SIZE)',
+    doc: 'images decoded at once (0: one per core; decoding counts for at most half the cores; sets UV_THREADPOOL_SIZE)',
     parse: integer(0, 1024),
   },
   {

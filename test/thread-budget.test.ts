@@ -12,16 +12,19 @@ import { FIXTURES } from './helpers/paths.js';
 import { startServeProcess } from './helpers/serve-process.js';
 
 describe('thread budget', () => {
-  it('gives half the cores to decoding and divides the rest over all sessions', () => {
-    assert.equal(decodeConcurrencyFor(0, 16), 8);
+  it('decodes one image per core, counts decoding for at most half the cores and divides the rest over all sessions', () => {
+    assert.equal(decodeConcurrencyFor(0, 16), 16);
+    assert.equal(decodeConcurrencyFor(0, 2), 2, 'one decode slot on 2 cores stalled behind the main thread');
     assert.equal(decodeConcurrencyFor(0, 1), 1);
+    assert.equal(intraOpThreadsFor(1, 16, 16), 8, 'the default 16 decode slots count for 8 of 16 cores');
+    assert.equal(intraOpThreadsFor(1, 2, 2), 1);
     assert.equal(decodeConcurrencyFor(12, 16), 12, 'an explicit setting wins');
     assert.equal(intraOpThreadsFor(1, 8, 16), 8);
     assert.equal(intraOpThreadsFor(4, 8, 16), 2, 'four sessions (e.g. two versions x two workers) share 8 cores');
     assert.equal(intraOpThreadsFor(3, 8, 16), 2);
     assert.equal(intraOpThreadsFor(20, 8, 16), 1, 'never below one thread');
-    // Decoders + sessions x intra-op threads = the cores, when they divide evenly.
-    assert.equal(decodeConcurrencyFor(0, 16) + 4 * intraOpThreadsFor(4, 8, 16), 16);
+    // The cores counted for decoding + sessions x intra-op threads = the cores, when they divide evenly.
+    assert.equal(16 / 2 + 4 * intraOpThreadsFor(4, decodeConcurrencyFor(0, 16), 16), 16);
   });
 
   it('gives inference-bound models (every model.onnx >= 16 MB) all the cores, the decoders’ included', () => {

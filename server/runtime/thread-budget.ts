@@ -11,9 +11,14 @@
  */
 import { availableParallelism } from 'node:os';
 
-/** Images decoded at once: the setting, or half the cores (at least 1). */
+/** Images decoded at once: the setting, or one per core. */
 export function decodeConcurrencyFor(setting: number, cores = availableParallelism()): number {
-  return setting > 0 ? setting : Math.max(1, Math.floor(cores / 2));
+  return setting > 0 ? setting : Math.max(1, cores);
+}
+
+/** The cores decoding is counted for: the decode concurrency, but never more than half the cores. */
+export function decodeCoresFor(decodeConcurrency: number, cores = availableParallelism()): number {
+  return Math.min(decodeConcurrency, Math.floor(cores / 2));
 }
 
 /** libuv's pool size for that many decoders; never below libuv's own default of 4 (fs and dns use it too). */
@@ -30,7 +35,7 @@ export function uvThreadpoolSizeFor(decodeConcurrency: number): number {
 export const INFERENCE_BOUND_MODEL_BYTES = 16 * 1024 * 1024;
 
 /**
- * Intra-op threads per session when `sessions` sessions share what the decoders leave of the cores; when every
+ * Intra-op threads per session when `sessions` sessions share what decoding leaves of the cores; when every
  * loaded model is inference-bound, the sessions share all the cores (the decoders are idle most of the time).
  */
 export function intraOpThreadsFor(
@@ -39,7 +44,7 @@ export function intraOpThreadsFor(
   cores = availableParallelism(),
   inferenceBound = false,
 ): number {
-  const inferenceCores = inferenceBound ? cores : Math.max(1, cores - decodeConcurrency);
+  const inferenceCores = inferenceBound ? cores : Math.max(1, cores - decodeCoresFor(decodeConcurrency, cores));
   return Math.max(1, Math.floor(inferenceCores / Math.max(1, sessions)));
 }
 
@@ -63,7 +68,7 @@ export function describeThreadBudget(decodeSetting: number, cores = availablePar
   return (
     `Thread budget on this machine (${cores} cores): ${decode} image decodes at once ` +
     `(UV_THREADPOOL_SIZE ${process.env.UV_THREADPOOL_SIZE ?? uvThreadpoolSizeFor(decode)}); ` +
-    `${Math.max(1, cores - decode)} inference threads shared by the sessions of all loaded versions ` +
+    `${Math.max(1, cores - decodeCoresFor(decode, cores))} inference threads shared by the sessions of all loaded versions ` +
     `(intra-op threads per session = that / sessions, at least 1; e.g. ${intraOpThreadsFor(1, decode, cores)} ` +
     `for one version with one worker, ${intraOpThreadsFor(4, decode, cores)} for four sessions); when every ` +
     `loaded model.onnx is ${INFERENCE_BOUND_MODEL_BYTES / 1024 / 1024} MB or more (inference-bound, e.g. ` +
