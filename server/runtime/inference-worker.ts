@@ -52,7 +52,8 @@ async function createSession(): Promise<{ session: ort.InferenceSession; device:
     graphOptimizationLevel: 'all',
     logSeverityLevel: 3,
     // onnxruntime's thread pools spin while waiting for work by default: between batches that burns a core that
-    // sharp's decoders need (bench/serving.ts measured 18.8 vs 9.9 ms of server CPU per JPEG request at c=1).
+    // sharp's decoders need (the serving benchmark of the day, since replaced by bench/side-by-side.ts, measured
+    // 18.8 vs 9.9 ms of server CPU per JPEG request at c=1).
     extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
   };
   const device = init.device;
