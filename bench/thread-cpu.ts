@@ -4,27 +4,7 @@
  * the onnxruntime worker threads, V8's helpers). Tells whether an overloaded server is bounded by its event loop or
  * by the cores as a whole. Throws where /proc is missing: the figure is then unavailable, never zero.
  */
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-
-let ticksPerSecond: number | undefined;
-
-function clockTicks(): number {
-  if (ticksPerSecond === undefined) {
-    const text = execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim();
-    const value = Number(text);
-    if (!Number.isInteger(value) || value <= 0) throw new Error(`getconf CLK_TCK gave "${text}"`);
-    ticksPerSecond = value;
-  }
-  return ticksPerSecond;
-}
-
-/** user + system CPU of one /proc stat file, ms (fields 14 and 15, counted after the parenthesised name). */
-function statCpuMs(file: string): number {
-  const text = readFileSync(file, 'utf8');
-  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / clockTicks();
-}
+import { statFileCpuMs } from './serving/cpu-time.js';
 
 export type ThreadKind = 'main' | 'others';
 
@@ -34,8 +14,8 @@ export type ThreadKind = 'main' | 'others';
  * names all its threads "node", so the others cannot be told apart by name.
  */
 export function threadCpuMs(pid: number): Record<ThreadKind, number> {
-  const main = statCpuMs(`/proc/${pid}/task/${pid}/stat`);
-  return { main, others: statCpuMs(`/proc/${pid}/stat`) - main };
+  const main = statFileCpuMs(`/proc/${pid}/task/${pid}/stat`);
+  return { main, others: statFileCpuMs(`/proc/${pid}/stat`) - main };
 }
 
 /** Per-kind difference `after - before`, as percent of one core over `seconds`. */

@@ -5,11 +5,11 @@
  * evaluation server. Certificates are made for the test by the openssl command; images by sharp.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
+import { makeSelfSignedServerCertificate } from './helpers/certificates.js';
 import { runLuab, type CliResult } from './helpers/luab-cli.js';
 import { FIXTURE_SUITE } from './helpers/eval-fixture-suite.js';
 import { FIXTURE_MODULE, readLines, startServe, type ServeProcess } from './helpers/eval-helpers.js';
@@ -45,27 +45,7 @@ describe('luab eval against a secured server (TLS and bearer token)', function (
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'luab-eval-tls-'));
     // A self-signed certificate for localhost, which is its own CA.
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-days',
-        '2',
-        '-subj',
-        '/CN=localhost',
-        '-addext',
-        'subjectAltName=DNS:localhost,IP:127.0.0.1',
-        '-keyout',
-        'server.key',
-        '-out',
-        'server.pem',
-      ],
-      { cwd: dir, stdio: 'pipe' },
-    );
+    makeSelfSignedServerCertificate(dir, 'DNS:localhost,IP:127.0.0.1');
     writeFileSync(file('tokens'), `${TOKEN}\n`);
     writeFileSync(file('client-token'), `${TOKEN}\n`);
     data = file('data');

@@ -3,11 +3,11 @@
  * token) and --tls-cert/--tls-key (HTTPS with the same certificate).
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { get } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { makeSelfSignedServerCertificate } from './helpers/certificates.js';
 import { GOOD_MODELS } from './helpers/paths.js';
 import { startTestServer, type TestServer } from './helpers/test-server.js';
 
@@ -49,18 +49,7 @@ describe('HTTP port with TLS', function () {
   let work: string;
   before(async () => {
     work = mkdtempSync(join(tmpdir(), 'luab-http-tls-'));
-    execFileSync(
-      'openssl',
-      ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=localhost'].concat([
-        '-addext',
-        'subjectAltName=IP:127.0.0.1',
-        '-keyout',
-        'server.key',
-        '-out',
-        'server.pem',
-      ]),
-      { cwd: work, stdio: 'pipe' },
-    );
+    makeSelfSignedServerCertificate(work, 'IP:127.0.0.1');
     t = await startTestServer({
       modelsDir: GOOD_MODELS,
       httpPort: -1,

@@ -19,6 +19,8 @@ import { join } from 'node:path';
 import ort from 'onnxruntime-node';
 import sharp, { type Sharp } from 'sharp';
 import { makeBenchJpeg } from '../bench/serving/jpeg-corpus.js';
+import { readModelConfig } from '../server/model-repository/model-config.js';
+import { preprocessSpec } from '../server/model-repository/model-version.js';
 import { decodeImage, normalise, type PreprocessSpec } from '../server/preprocess/image-preprocessor.js';
 import { discSvg } from './helpers/images.js';
 import { REPO_ROOT } from './helpers/paths.js';
@@ -233,16 +235,9 @@ describe('preprocessing parity with the trainer (sharp vs torchvision/PIL)', fun
     }
     assert.ok(files.length >= 100, `the small benchmark has ${files.length} train + val images`);
     const modelDir = join(REPO_ROOT, 'models', 'luab-in9-cnn');
-    const config = JSON.parse(readFileSync(join(modelDir, 'config.json'), 'utf8'));
-    const spec: PreprocessSpec = {
-      inputWidth: config.input.width,
-      inputHeight: config.input.height,
-      mean: config.preprocess.mean,
-      std: config.preprocess.std,
-      cropPct: config.preprocess.crop_pct,
-      cropMode: config.preprocess.crop_mode ?? 'center',
-      interpolation: config.preprocess.interpolation ?? 'bilinear',
-    };
+    // The server's own reading of config.json, so the test checks the spec the server would serve with.
+    const config = readModelConfig(join(modelDir, 'config.json'));
+    const spec = preprocessSpec(config);
     const expected = trainerTensors(files, spec, dir);
     const session = await ort.InferenceSession.create(join(modelDir, '1', 'model.onnx'));
     const top1 = async (tensor: Float32Array) => {

@@ -30,13 +30,18 @@ export function ownCpuMs(): number {
  * reports the figure as unavailable rather than as zero.
  */
 export function processCpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return statFileCpuMs(`/proc/${pid}/stat`);
+}
+
+/** user + system CPU time, ms, of one /proc stat file: a process's (/proc/<pid>/stat) or a thread's (.../task/<tid>/stat). */
+export function statFileCpuMs(file: string): number {
+  const stat = readFileSync(file, 'utf8');
   // Field 2 (comm) is in parentheses and may contain spaces: count fields after the last ')'.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   // utime and stime are fields 14 and 15 of the line, i.e. 11 and 12 after comm and state.
   const utime = Number(fields[11]);
   const stime = Number(fields[12]);
-  if (!Number.isFinite(utime) || !Number.isFinite(stime)) throw new Error(`/proc/${pid}/stat: unexpected format`);
+  if (!Number.isFinite(utime) || !Number.isFinite(stime)) throw new Error(`${file}: unexpected format`);
   return ((utime + stime) * 1000) / clockTicks();
 }
 
