@@ -7,7 +7,7 @@
  * Resume reads the file back: a torn last line is cut off (its image is evaluated again); a bad line anywhere else
  * is corruption and stops the job rather than guess.
  */
-import { close, createReadStream, fdatasync, open, write } from 'node:fs';
+import { close, createReadStream, fdatasync, open, writeSync } from 'node:fs';
 import { open as openHandle, truncate, type FileHandle } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
@@ -16,19 +16,15 @@ import { JobError } from './job-spec.js';
 
 const FSYNC_INTERVAL_MS = 1000;
 /**
- * How long a finished line may wait for others to share its write(). Each write is a thread-pool round trip that
- * costs the main thread CPU (and, under load, a context switch) taken from the inference server on the same
- * cores: at 400 images/s one write per line was ~10% of the job's CPU; at 25 ms about 10 lines share one.
+ * How long a finished line may wait for others to share its write(). Each write is a system call (and was, before
+ * writes moved to the main thread, a thread-pool round trip) whose CPU is taken from the inference server on the
+ * same cores: at 400 images/s one write per line was ~10% of the job's CPU; at 25 ms about 10 lines share one.
  */
 export const COALESCE_MS = 25;
 
-// A plain file descriptor with fs's callback calls, not a fs/promises FileHandle: the promise API costs several
-// times the CPU per call (bench/eval-throughput.ts).
+// A plain file descriptor, not a fs/promises FileHandle: the promise API costs several times the CPU per call
+// (bench/eval-throughput.ts).
 const openFile = promisify(open);
-const writeFile = (fd: number, buffer: Buffer) =>
-  new Promise<number>((resolve, reject) =>
-    write(fd, buffer, (error, written) => (error ? reject(error) : resolve(written))),
-  );
 const syncFile = promisify(fdatasync);
 const closeFile = promisify(close);
 
@@ -94,18 +90,28 @@ export class PredictionsWriter {
     this.writing ??= this.drain();
   };
 
-  /** Writes what is queued now in one write() (more calls only if the kernel takes part of it). */
+  /**
+   * Writes what is queued now in one write() (more calls only if the kernel takes part of it), on this thread:
+   * an append of a few kB to the page cache takes microseconds, while fs.write's hand-off to the thread pool
+   * woke a pool thread per batch, and on cores shared with the inference server each wake-up could preempt this
+   * thread (the profile showed ~0.3 ms of main-thread wall time per write). The fsync stays on the pool (it waits
+   * for the disk). Asynchronous only in that the appends resolve after the write returned.
+   */
   private async drain(): Promise<void> {
     const batch = this.queue.splice(0);
     try {
-      const bytes = Buffer.from(batch.map((b) => b.text).join(''));
+      let text = '';
+      for (const b of batch) text += b.text;
+      const bytes = Buffer.from(text);
       // write() may take part of a buffer; the rest goes in the next call, so a line is never left half-written.
-      for (let offset = 0; offset < bytes.length;) offset += await writeFile(this.fd, bytes.subarray(offset));
+      for (let offset = 0; offset < bytes.length;) offset += writeSync(this.fd, bytes, offset);
       this.dirty = true;
       for (const b of batch) b.resolve();
     } catch (error) {
       for (const b of batch) b.reject(error as Error);
     }
+    // The appends above resolve on the microtask queue; what arrives meanwhile is scheduled after this write.
+    await Promise.resolve();
     this.writing = undefined;
     this.schedule();
   }
