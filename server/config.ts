@@ -38,6 +38,8 @@ export interface ServerConfig {
   authTokenFile?: string;
   /** Also serve luab.v1.Evaluation, its jobs kept in this folder (eval/service/). */
   evalDir?: string;
+  /** With evalDir: JS modules that register extra suites (registerSuite) before jobs are restored. */
+  evalSuiteModules?: string[];
   /** On SIGTERM/SIGINT, how long health says NOT_SERVING while requests are still served (load balancers notice). */
   drainMs: number;
   /** Requests one model may have admitted (decoding, queued, running); 0: its queue + batches in flight + decoders. */
@@ -70,6 +72,8 @@ export interface OptionSpec {
   env: string;
   doc: string;
   parse: (raw: string, name: string) => unknown;
+  /** The flag may be given several times; its values are joined with commas, like the variable's list. */
+  repeatable?: boolean;
 }
 
 const integer =
@@ -95,6 +99,16 @@ const number =
 const text = (raw: string, name: string): string => {
   if (raw.trim() === '') throw new ConfigError(`${name}: must not be empty`);
   return raw;
+};
+
+/** A comma-separated list of non-empty items (surrounding blanks dropped). */
+const list = (raw: string, name: string): string[] => {
+  const items = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (items.length === 0) throw new ConfigError(`${name}: must not be empty`);
+  return items;
 };
 
 export function parseDevice(raw: string, name = 'device'): DeviceSpec {
@@ -256,6 +270,14 @@ export const SERVER_OPTIONS: OptionSpec[] = [
     env: 'LUAB_EVAL_DIR',
     doc: 'also serve luab.v1.Evaluation on this port, keeping its jobs in this folder (resumed at start)',
     parse: text,
+  },
+  {
+    key: 'evalSuiteModules',
+    flag: '--eval-suite-module <file>',
+    env: 'LUAB_EVAL_SUITE_MODULES',
+    doc: 'with --eval-dir: a JS module that registers extra suites (repeatable; env: comma-separated)',
+    parse: list,
+    repeatable: true,
   },
   {
     key: 'drainMs',

@@ -173,6 +173,51 @@ describe('luab.v1.Evaluation on luab serve --eval-dir', function () {
     }
   });
 
+  it('`luab serve --eval-suite-module` (repeatable) loads suites for the hosted service without the variable', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'luab-eval-modules-'));
+    // The variable is emptied so that only the flag can have loaded the fixture suite.
+    const noEnv = { LUAB_EVAL_SUITE_MODULES: '' };
+    const flagged = await startServe(
+      ['--eval-dir', dir, '--eval-suite-module', FIXTURE_MODULE, '--eval-suite-module', FIXTURE_MODULE],
+      0,
+      noEnv,
+    );
+    const flaggedClient = new EvaluationClient(flagged.address);
+    try {
+      const job = await flaggedClient.startJob(spec('flagged', { limit: 10 }));
+      const messages: JobProgress[] = [];
+      for await (const progress of flaggedClient.watchJob(job.id)) messages.push(progress);
+      assert.equal(messages.at(-1)!.state, JobState.JOB_STATE_SUCCEEDED, messages.at(-1)!.error);
+      assert.equal(readLines(join(dir, 'flagged', 'predictions.jsonl')).length, 10);
+    } finally {
+      flaggedClient.close();
+      await flagged.kill('SIGTERM');
+    }
+    // Without the flag the suite is unknown to the service (so the run above did need it).
+    const plain = await startServe(['--eval-dir', dir], 0, noEnv);
+    const plainClient = new EvaluationClient(plain.address);
+    try {
+      await expectStatus(
+        plainClient.startJob(spec('unflagged')),
+        status.INVALID_ARGUMENT,
+        /unknown suite "fixture-wnid-tree"/,
+      );
+    } finally {
+      plainClient.close();
+      await plain.kill('SIGTERM');
+    }
+    // Every occurrence is loaded: a second module that cannot be imported stops the start, naming it.
+    await assert.rejects(
+      startServe(
+        ['--eval-dir', dir, '--eval-suite-module', FIXTURE_MODULE, '--eval-suite-module', join(dir, 'nope.js')],
+        0,
+        noEnv,
+      ),
+      /--eval-dir .*: suite module .*nope\.js/,
+    );
+    rmSync(dir, { recursive: true, force: true });
+  });
+
   it('`luab eval-server` (standalone) runs a job against the inference endpoint it was given', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'luab-eval-server-'));
     const evalServer = await startEvalServer(dir, serve.address);

@@ -6,7 +6,7 @@ import { Command, Option } from 'commander';
 import { parseInteger } from '../cli/options.js';
 import { createLogger } from '../../server/logging.js';
 import { splitList, JOB_DEFAULTS } from '../../eval/job/job-spec.js';
-import { loadSuiteModules, SUITE_MODULES_ENV } from '../../eval/job/suite-modules.js';
+import { SUITE_MODULES_ENV } from '../../eval/job/suite-modules.js';
 import { startEvalServer } from '../../eval/service/eval-server.js';
 
 interface EvalServerOptions {
@@ -53,9 +53,9 @@ export function createEvalServerCommand(): Command {
     .action(async (options: EvalServerOptions) => {
       const log = createLogger(options.logLevel);
       try {
-        await loadSuiteModules(options.suiteModule);
         const server = await startEvalServer(
           {
+            suiteModules: options.suiteModule,
             host: options.host,
             port: options.port,
             evalDir: options.evalDir,

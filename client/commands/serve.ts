@@ -20,6 +20,9 @@ export function createServeCommand(): Command {
     const shown = defaultText(spec.key);
     const help = `${spec.doc} [env ${spec.env}${shown !== undefined ? `, default ${shown}` : ''}]`;
     const option = new Option(spec.flag, help);
+    // Each occurrence adds to the list; the config's parser splits the joined value as it splits the variable's.
+    if (spec.repeatable)
+      option.argParser((value: string, previous?: string) => (previous ? `${previous},${value}` : value));
     keyOfAttribute.set(option.attributeName(), spec.key);
     command.addOption(option);
   }

@@ -25,10 +25,3 @@ export async function loadSuiteModules(modules: string[]): Promise<void> {
     loaded.add(url);
   }
 }
-
-/** The modules listed in the environment (comma-separated). */
-export const suiteModulesFromEnv = (env: NodeJS.ProcessEnv = process.env): string[] =>
-  (env[SUITE_MODULES_ENV] ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);

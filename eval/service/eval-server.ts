@@ -5,9 +5,14 @@
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
 import type { Logger } from 'pino';
-import { attachEvaluation, EVALUATION_SERVICE_NAME, type HostedEvaluation } from './host.js';
+import {
+  attachEvaluation,
+  EVALUATION_SERVICE_NAME,
+  type EvaluationHostOptions,
+  type HostedEvaluation,
+} from './host.js';
 
-export interface EvalServerOptions {
+export interface EvalServerOptions extends EvaluationHostOptions {
   host: string;
   port: number;
   evalDir: string;
@@ -24,7 +29,7 @@ export interface RunningEvalServer {
 
 export async function startEvalServer(options: EvalServerOptions, log: Logger): Promise<RunningEvalServer> {
   const server = new Server();
-  const evaluation = await attachEvaluation(server, options.evalDir, log);
+  const evaluation = await attachEvaluation(server, options.evalDir, log, options);
   const health = new HealthImplementation({ '': 'SERVING', [EVALUATION_SERVICE_NAME]: 'SERVING' });
   health.addToServer(server);
   const address = options.host.includes(':') ? `[${options.host}]:${options.port}` : `${options.host}:${options.port}`;

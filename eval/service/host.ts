@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import { EvaluationService } from '../../proto/generated/luab/v1/evaluation.js';
 import { createEvaluationService } from './evaluation-service.js';
 import { JobManager } from './job-manager.js';
-import { loadSuiteModules, suiteModulesFromEnv } from '../job/suite-modules.js';
+import { loadSuiteModules } from '../job/suite-modules.js';
 
 export const EVALUATION_SERVICE_NAME = 'luab.v1.Evaluation';
 
@@ -20,9 +20,22 @@ export interface HostedEvaluation {
   close(): Promise<void>;
 }
 
-/** Adds the service; first loads the suite modules named in LUAB_EVAL_SUITE_MODULES. */
-export async function attachEvaluation(server: Server, evalDir: string, log: Logger): Promise<HostedEvaluation> {
-  await loadSuiteModules(suiteModulesFromEnv());
+export interface EvaluationHostOptions {
+  /**
+   * JS modules that register extra suites, loaded before any job is restored (`luab serve --eval-suite-module`,
+   * `luab eval-server --suite-module`; both also LUAB_EVAL_SUITE_MODULES, resolved by the command).
+   */
+  suiteModules?: string[];
+}
+
+/** Adds the service; first loads the suite modules. */
+export async function attachEvaluation(
+  server: Server,
+  evalDir: string,
+  log: Logger,
+  options: EvaluationHostOptions = {},
+): Promise<HostedEvaluation> {
+  await loadSuiteModules(options.suiteModules ?? []);
   const manager = new JobManager(evalDir, log);
   server.addService(EvaluationService, createEvaluationService(manager, log));
   return {

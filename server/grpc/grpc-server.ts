@@ -138,7 +138,9 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
   };
   repository.onReadinessChange(updateHealth);
   const evaluation = config.evalDir
-    ? await attachEvaluation(server, config.evalDir, log.child({ module: 'eval' })).catch(async (error: Error) => {
+    ? await attachEvaluation(server, config.evalDir, log.child({ module: 'eval' }), {
+        suiteModules: config.evalSuiteModules,
+      }).catch(async (error: Error) => {
         await repository.close(new Error('server start aborted'));
         throw new ConfigError(`--eval-dir ${config.evalDir}: ${error.message}`);
       })
