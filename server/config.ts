@@ -40,6 +40,15 @@ export interface ServerConfig {
   evalDir?: string;
   /** With evalDir: JS modules that register extra suites (registerSuite) before jobs are restored. */
   evalSuiteModules?: string[];
+  /**
+   * With evalDir: how the jobs reach their inference endpoints (this server's own port included) when those are
+   * secured: a PEM CA to verify them (TLS), a client certificate and key (mutual TLS), a bearer-token file.
+   * Configured on the server, never sent in a JobSpec nor written to job.json (eval/service/endpoint-credentials.ts).
+   */
+  evalEndpointTlsCa?: string;
+  evalEndpointTlsCert?: string;
+  evalEndpointTlsKey?: string;
+  evalEndpointTokenFile?: string;
   /** On SIGTERM/SIGINT, how long health says NOT_SERVING while requests are still served (load balancers notice). */
   drainMs: number;
   /** Requests one model may have admitted (decoding, queued, running); 0: its queue + batches in flight + decoders. */
@@ -278,6 +287,34 @@ export const SERVER_OPTIONS: OptionSpec[] = [
     doc: 'with --eval-dir: a JS module that registers extra suites (repeatable; env: comma-separated)',
     parse: list,
     repeatable: true,
+  },
+  {
+    key: 'evalEndpointTlsCa',
+    flag: '--eval-endpoint-tls-ca <file>',
+    env: 'LUAB_EVAL_ENDPOINT_TLS_CA',
+    doc: "with --eval-dir: jobs speak TLS to their endpoints, verified with this PEM CA (this server's own port too)",
+    parse: text,
+  },
+  {
+    key: 'evalEndpointTlsCert',
+    flag: '--eval-endpoint-tls-cert <file>',
+    env: 'LUAB_EVAL_ENDPOINT_TLS_CERT',
+    doc: 'with --eval-dir: PEM client certificate the jobs present to endpoints that require mutual TLS',
+    parse: text,
+  },
+  {
+    key: 'evalEndpointTlsKey',
+    flag: '--eval-endpoint-tls-key <file>',
+    env: 'LUAB_EVAL_ENDPOINT_TLS_KEY',
+    doc: 'with --eval-dir: PEM private key of --eval-endpoint-tls-cert',
+    parse: text,
+  },
+  {
+    key: 'evalEndpointTokenFile',
+    flag: '--eval-endpoint-token-file <file>',
+    env: 'LUAB_EVAL_ENDPOINT_TOKEN_FILE',
+    doc: 'with --eval-dir: file whose first line is the bearer token jobs send to their endpoints (never in job.json)',
+    parse: text,
   },
   {
     key: 'drainMs',

@@ -12,7 +12,7 @@ import sharp from 'sharp';
 import { makeSelfSignedServerCertificate } from './helpers/certificates.js';
 import { runLuab, type CliResult } from './helpers/luab-cli.js';
 import { FIXTURE_SUITE } from './helpers/eval-fixture-suite.js';
-import { FIXTURE_MODULE, readLines, startServe, type ServeProcess } from './helpers/eval-helpers.js';
+import { FIXTURE_MODULE, readLines, startEvalServer, startServe, type ServeProcess } from './helpers/eval-helpers.js';
 
 const TOKEN = 'eval-token-0123456789abcdef';
 /** Wnids of the default model (models/luab-in9-cnn): dog, bird. */
@@ -168,5 +168,108 @@ describe('luab eval against a secured server (TLS and bearer token)', function (
     } finally {
       await plain.kill('SIGTERM');
     }
+  });
+
+  it("a job on an evaluation server reaches secured endpoints with the server's own credentials, kept out of job.json", async () => {
+    /** `luab eval --server SERVER` with the flags that reach SERVER itself; `extra` adds the job's own fields. */
+    const remote = (server: string, out: string, ...extra: string[]) => [
+      'eval',
+      '--server',
+      server,
+      '--data',
+      data,
+      '--suites',
+      FIXTURE_SUITE,
+      '--out',
+      out,
+      '--quiet',
+      '--tls-ca',
+      file('server.pem'),
+      '--token-file',
+      file('client-token'),
+      ...extra,
+    ];
+    // The server of the other tests has no endpoint credentials: its job cannot reach a secured endpoint.
+    const refused = await runLuab(remote(securedAddress(), 'remote-no-credentials', '--endpoint', securedAddress()));
+    assert.equal(refused.code, 1, refused.stderr);
+    assert.match(refused.stderr, /endpoint localhost:\d+: unreachable/);
+
+    // The CA by flag, the token by environment variable: both ways of giving each setting are the same schema.
+    const withCredentials = await startServe(
+      [
+        '--tls-cert',
+        file('server.pem'),
+        '--tls-key',
+        file('server.key'),
+        '--auth-token-file',
+        file('tokens'),
+        '--eval-dir',
+        file('eval-dir-credentials'),
+        '--eval-suite-module',
+        FIXTURE_MODULE,
+        '--eval-endpoint-tls-ca',
+        file('server.pem'),
+      ],
+      0,
+      { LUAB_EVAL_ENDPOINT_TOKEN_FILE: file('client-token') },
+    );
+    const evalServer = await startEvalServer(file('eval-server-dir'), securedAddress(), {
+      LUAB_EVAL_SUITE_MODULES: FIXTURE_MODULE,
+      LUAB_EVAL_ENDPOINT_TLS_CA: file('server.pem'),
+      LUAB_EVAL_ENDPOINT_TOKEN_FILE: file('client-token'),
+    });
+    try {
+      const server = `localhost:${withCredentials.port}`;
+      // No endpoint named: the job evaluates against the secured server it was submitted to.
+      ok(await runLuab(remote(server, 'self')));
+      // A secured endpoint named in the spec: the other secured server.
+      ok(await runLuab(remote(server, 'other', '--endpoint', securedAddress())));
+      // `luab eval-server` (plaintext itself here) with the same credentials from its environment.
+      const standalone = await runLuab([
+        'eval',
+        '--server',
+        evalServer.address,
+        '--data',
+        data,
+        '--suites',
+        FIXTURE_SUITE,
+        '--out',
+        'standalone',
+        '--quiet',
+      ]);
+      ok(standalone);
+      for (const out of [
+        join(file('eval-dir-credentials'), 'self'),
+        join(file('eval-dir-credentials'), 'other'),
+        join(file('eval-server-dir'), 'standalone'),
+      ]) {
+        const lines = readLines(join(out, 'predictions.jsonl'));
+        assert.equal(lines.length, WNIDS.length * IMAGES_PER_WNID, out);
+        assert.ok(
+          lines.every((l) => !l.error && l.top5.length > 0),
+          out,
+        );
+        assert.doesNotMatch(readFileSync(join(out, 'job.json'), 'utf8'), new RegExp(TOKEN), out);
+      }
+    } finally {
+      await evalServer.kill('SIGTERM');
+      await withCredentials.kill('SIGTERM');
+    }
+  });
+
+  it('an unreadable endpoint credential stops the evaluation server at start, naming the flag and variable', async () => {
+    await assert.rejects(
+      startServe(['--eval-dir', file('eval-dir-bad'), '--eval-endpoint-token-file', file('nope')]),
+      /--eval-endpoint-token-file \(LUAB_EVAL_ENDPOINT_TOKEN_FILE\): cannot read/,
+    );
+    const half = await runLuab([
+      'eval-server',
+      '--eval-dir',
+      file('eval-server-bad'),
+      '--endpoint-tls-cert',
+      file('server.pem'),
+    ]);
+    assert.equal(half.code, 2, half.stderr);
+    assert.match(half.stderr, /--endpoint-tls-cert \(LUAB_EVAL_ENDPOINT_TLS_CERT\) and --endpoint-tls-key/);
   });
 });

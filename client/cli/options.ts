@@ -57,24 +57,39 @@ function readFlagFile(path: string, flag: string): Buffer {
   }
 }
 
-/** The client options the security flags ask for; throws InvalidArgumentError naming a flag that is wrong. */
-export function clientSecurity(flags: SecurityFlags): Pick<LuabClientOptions, 'tls' | 'token'> {
+/** How errors name each security setting: the client commands' flags by default. */
+export type SecurityNames = Record<keyof SecurityFlags, string>;
+const CLIENT_FLAG_NAMES: SecurityNames = {
+  tlsCa: '--tls-ca',
+  tlsCert: '--tls-cert',
+  tlsKey: '--tls-key',
+  tokenFile: '--token-file',
+};
+
+/**
+ * The client options the security flags ask for; throws InvalidArgumentError naming a flag that is wrong.
+ * @param names how the messages name each setting (an evaluation server's own flags for its endpoints)
+ */
+export function clientSecurity(
+  flags: SecurityFlags,
+  names: SecurityNames = CLIENT_FLAG_NAMES,
+): Pick<LuabClientOptions, 'tls' | 'token'> {
   if ((flags.tlsCert === undefined) !== (flags.tlsKey === undefined)) {
-    throw new InvalidArgumentError('--tls-cert and --tls-key: give both or neither');
+    throw new InvalidArgumentError(`${names.tlsCert} and ${names.tlsKey}: give both or neither`);
   }
   const tls =
     flags.tlsCa !== undefined || flags.tlsCert !== undefined
       ? {
-          ca: flags.tlsCa === undefined ? undefined : readFlagFile(flags.tlsCa, '--tls-ca'),
-          cert: flags.tlsCert === undefined ? undefined : readFlagFile(flags.tlsCert, '--tls-cert'),
-          key: flags.tlsKey === undefined ? undefined : readFlagFile(flags.tlsKey, '--tls-key'),
+          ca: flags.tlsCa === undefined ? undefined : readFlagFile(flags.tlsCa, names.tlsCa),
+          cert: flags.tlsCert === undefined ? undefined : readFlagFile(flags.tlsCert, names.tlsCert),
+          key: flags.tlsKey === undefined ? undefined : readFlagFile(flags.tlsKey, names.tlsKey),
         }
       : undefined;
   let token: string | undefined;
   if (flags.tokenFile !== undefined) {
-    token = String(readFlagFile(flags.tokenFile, '--token-file')).split(/\r?\n/)[0].trim();
+    token = String(readFlagFile(flags.tokenFile, names.tokenFile)).split(/\r?\n/)[0].trim();
     if (token === '')
-      throw new InvalidArgumentError(`--token-file: "${flags.tokenFile}" has no token on its first line`);
+      throw new InvalidArgumentError(`${names.tokenFile}: "${flags.tokenFile}" has no token on its first line`);
   }
   return { tls, token };
 }

@@ -8,6 +8,7 @@ import { createLogger } from '../../server/logging.js';
 import { splitList, JOB_DEFAULTS } from '../../eval/job/job-spec.js';
 import { SUITE_MODULES_ENV } from '../../eval/job/suite-modules.js';
 import { startEvalServer } from '../../eval/service/eval-server.js';
+import { ENDPOINT_CREDENTIALS_ENV, readEndpointCredentials } from '../../eval/service/endpoint-credentials.js';
 
 interface EvalServerOptions {
   host: string;
@@ -16,7 +17,19 @@ interface EvalServerOptions {
   endpoint: string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   suiteModule: string[];
+  endpointTlsCa?: string;
+  endpointTlsCert?: string;
+  endpointTlsKey?: string;
+  endpointTokenFile?: string;
 }
+
+/** The flags of the credentials jobs use for their endpoints (eval/service/endpoint-credentials.ts). */
+const ENDPOINT_FLAGS = {
+  tlsCa: '--endpoint-tls-ca',
+  tlsCert: '--endpoint-tls-cert',
+  tlsKey: '--endpoint-tls-key',
+  tokenFile: '--endpoint-token-file',
+};
 
 export function createEvalServerCommand(): Command {
   return new Command('eval-server')
@@ -50,12 +63,51 @@ export function createEvalServerCommand(): Command {
         .argParser((value: string, previous: string[] = []) => [...previous, ...splitList(value)])
         .default([]),
     )
+    .addOption(
+      new Option(
+        `${ENDPOINT_FLAGS.tlsCa} <file>`,
+        'jobs speak TLS to their endpoints, verifying them with this PEM CA',
+      ).env(ENDPOINT_CREDENTIALS_ENV.tlsCa),
+    )
+    .addOption(
+      new Option(
+        `${ENDPOINT_FLAGS.tlsCert} <file>`,
+        'PEM client certificate for endpoints that require mutual TLS',
+      ).env(ENDPOINT_CREDENTIALS_ENV.tlsCert),
+    )
+    .addOption(
+      new Option(`${ENDPOINT_FLAGS.tlsKey} <file>`, `PEM private key of ${ENDPOINT_FLAGS.tlsCert}`).env(
+        ENDPOINT_CREDENTIALS_ENV.tlsKey,
+      ),
+    )
+    .addOption(
+      new Option(
+        `${ENDPOINT_FLAGS.tokenFile} <file>`,
+        'file whose first line is the bearer token jobs send to their endpoints (never written to job.json)',
+      ).env(ENDPOINT_CREDENTIALS_ENV.tokenFile),
+    )
     .action(async (options: EvalServerOptions) => {
+      let endpointClient;
+      try {
+        endpointClient = readEndpointCredentials(
+          {
+            tlsCa: options.endpointTlsCa,
+            tlsCert: options.endpointTlsCert,
+            tlsKey: options.endpointTlsKey,
+            tokenFile: options.endpointTokenFile,
+          },
+          ENDPOINT_FLAGS,
+        );
+      } catch (error) {
+        console.error(`luab eval-server: ${(error as Error).message}`);
+        process.exit(2);
+      }
       const log = createLogger(options.logLevel);
       try {
         const server = await startEvalServer(
           {
             suiteModules: options.suiteModule,
+            endpointClient,
             host: options.host,
             port: options.port,
             evalDir: options.evalDir,

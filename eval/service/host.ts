@@ -4,6 +4,7 @@
  * because a job that names no endpoint evaluates against this very server.
  */
 import type { Server } from '@grpc/grpc-js';
+import type { LuabClientOptions } from '../../client/luab-client.js';
 import type { Logger } from 'pino';
 import { EvaluationService } from '../../proto/generated/luab/v1/evaluation.js';
 import { createEvaluationService } from './evaluation-service.js';
@@ -26,6 +27,8 @@ export interface EvaluationHostOptions {
    * `luab eval-server --suite-module`; both also LUAB_EVAL_SUITE_MODULES, resolved by the command).
    */
   suiteModules?: string[];
+  /** How jobs reach their inference endpoints (TLS, token): eval/service/endpoint-credentials.ts. */
+  endpointClient?: LuabClientOptions;
 }
 
 /** Adds the service; first loads the suite modules. */
@@ -36,7 +39,7 @@ export async function attachEvaluation(
   options: EvaluationHostOptions = {},
 ): Promise<HostedEvaluation> {
   await loadSuiteModules(options.suiteModules ?? []);
-  const manager = new JobManager(evalDir, log);
+  const manager = new JobManager(evalDir, log, options.endpointClient);
   server.addService(EvaluationService, createEvaluationService(manager, log));
   return {
     manager,

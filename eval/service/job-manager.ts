@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { Logger } from 'pino';
+import type { LuabClientOptions } from '../../client/luab-client.js';
 import { notFound } from '../../server/errors.js';
 import type { RunReport } from '../types.js';
 import { JobError, type EvalJobSpec } from '../job/job-spec.js';
@@ -49,9 +50,14 @@ export class JobManager {
   /** Aborted when the manager closes: open WatchJob streams end then, so they do not hold the server's shutdown. */
   readonly closing: AbortSignal = this.closingController.signal;
 
+  /**
+   * @param endpointClient how jobs reach their endpoints (TLS, token): the server's own configuration, kept in
+   * memory, never in a job's spec or job.json
+   */
   constructor(
     readonly evalDir: string,
     private readonly log: Logger,
+    private readonly endpointClient: LuabClientOptions = {},
   ) {
     mkdirSync(evalDir, { recursive: true });
   }
@@ -111,7 +117,7 @@ export class JobManager {
 
   /** Prepares (every check before the first image) then runs in the background. */
   private async launch(job: ManagedJob, spec: EvalJobSpec): Promise<void> {
-    const prepared = await prepareJob(spec, { id: job.id });
+    const prepared = await prepareJob(spec, { id: job.id, client: this.endpointClient });
     Object.assign(job, {
       state: 'running' as const,
       error: undefined,

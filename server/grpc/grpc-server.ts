@@ -19,6 +19,8 @@ import { safeIntegerInterceptor, withSafeIntegerDecoding } from './safe-integers
 import { bearerTokenInterceptor, readAuthTokens, serverCredentials } from './security.js';
 import { InferenceService } from '../../proto/generated/luab/v1/inference.js';
 import { attachEvaluation, EVALUATION_SERVICE_NAME, selfAddress } from '../../eval/service/host.js';
+import { readEndpointCredentials } from '../../eval/service/endpoint-credentials.js';
+import type { LuabClientOptions } from '../../client/luab-client.js';
 import { GRPCInferenceServiceService } from '../../proto/generated/inference/grpc_service.js';
 import { createKserveService } from '../kserve/grpc-service.js';
 import { V2Inference } from '../kserve/v2-inference.js';
@@ -78,10 +80,33 @@ function reflectionService(withEvaluation = false): ReflectionService {
   return new ReflectionService(definition);
 }
 
+/** The credentials the hosted evaluation jobs use for their endpoints (read now, so a bad file stops the start). */
+function evalEndpointCredentials(config: ServerConfig): LuabClientOptions {
+  try {
+    return readEndpointCredentials(
+      {
+        tlsCa: config.evalEndpointTlsCa,
+        tlsCert: config.evalEndpointTlsCert,
+        tlsKey: config.evalEndpointTlsKey,
+        tokenFile: config.evalEndpointTokenFile,
+      },
+      {
+        tlsCa: '--eval-endpoint-tls-ca',
+        tlsCert: '--eval-endpoint-tls-cert',
+        tlsKey: '--eval-endpoint-tls-key',
+        tokenFile: '--eval-endpoint-token-file',
+      },
+    );
+  } catch (error) {
+    throw new ConfigError((error as Error).message);
+  }
+}
+
 export async function startServer(config: ServerConfig, log: Logger): Promise<RunningServer> {
   // Security settings are read before the models load, so a bad file stops the start at once.
   const credentials = serverCredentials(config);
   const authTokens = config.authTokenFile === undefined ? undefined : readAuthTokens(config.authTokenFile);
+  const endpointClient = config.evalDir ? evalEndpointCredentials(config) : undefined;
   if (config.device.kind === 'cuda') assertCudaInstalled(config.device.deviceId);
   const repository = await ModelRepository.load(config, log.child({ module: 'models' }));
   if (config.device.kind === 'cuda') {
@@ -140,6 +165,7 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
   const evaluation = config.evalDir
     ? await attachEvaluation(server, config.evalDir, log.child({ module: 'eval' }), {
         suiteModules: config.evalSuiteModules,
+        endpointClient,
       }).catch(async (error: Error) => {
         await repository.close(new Error('server start aborted'));
         throw new ConfigError(`--eval-dir ${config.evalDir}: ${error.message}`);
