@@ -119,6 +119,30 @@ describe('luab.v1.Evaluation on luab serve --eval-dir', function () {
     assert.equal(report.suites[0].metrics.accuracy.value, last.suites[0].metrics[0].value);
   });
 
+  it('WatchJob running metrics: the point metrics where the suite knows boxes and masks, as report.json has them', async () => {
+    const job = await client.startJob(spec('watched-points', { suites: ['imagenet-r'], limit: 18 }));
+    const last = (await watchToEnd(job.id)).at(-1)!;
+    assert.equal(last.state, JobState.JOB_STATE_SUCCEEDED, last.error);
+    const running = new Map(last.suites[0].metrics.map((m) => [m.name, m.value]));
+    const report = JSON.parse((await client.getReport(job.id)).reportJson) as RunReport;
+    const metrics = report.suites[0].metrics;
+    for (const name of [
+      'accuracy',
+      'point_in_box',
+      'centre_in_box',
+      'point_in_mask',
+      'centre_in_mask',
+      'point_distance',
+    ]) {
+      assert.ok(metrics[name], `report.json has ${name}`);
+      assert.ok(running.has(name), `WatchJob has ${name}: ${[...running.keys()].join(', ')}`);
+      assert.ok(
+        Math.abs(running.get(name)! - metrics[name].value) < 1e-9,
+        `${name}: ${running.get(name)} vs ${metrics[name].value}`,
+      );
+    }
+  });
+
   it('CancelJob stops a running job; StartJob with resume finishes it without a duplicate', async () => {
     const job = await client.startJob(spec('cancelled'));
     const predictions = join(evalDir, 'cancelled', 'predictions.jsonl');

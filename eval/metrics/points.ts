@@ -45,17 +45,19 @@ export interface Rate {
 }
 
 /** Means over the images that have each field: point_in_box, centre_in_box, ..., point_distance, centre_distance. */
+/** Each point field and the metric it becomes, in the report's order (also the running metrics of WatchJob). */
+export const POINT_METRICS: readonly [keyof PointOutcome, string][] = [
+  ['inBox', 'point_in_box'],
+  ['centreInBox', 'centre_in_box'],
+  ['inMask', 'point_in_mask'],
+  ['centreInMask', 'centre_in_mask'],
+  ['distance', 'point_distance'],
+  ['centreDistance', 'centre_distance'],
+];
+
 export function summarisePoints(outcomes: readonly (PointOutcome | undefined)[]): Record<string, Rate> {
-  const fields: [keyof PointOutcome, string][] = [
-    ['inBox', 'point_in_box'],
-    ['centreInBox', 'centre_in_box'],
-    ['inMask', 'point_in_mask'],
-    ['centreInMask', 'centre_in_mask'],
-    ['distance', 'point_distance'],
-    ['centreDistance', 'centre_distance'],
-  ];
   const out: Record<string, Rate> = {};
-  for (const [field, name] of fields) {
+  for (const [field, name] of POINT_METRICS) {
     let sum = 0;
     let count = 0;
     for (const o of outcomes) {

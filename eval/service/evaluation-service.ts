@@ -15,7 +15,7 @@ import {
   type WatchJobRequest,
 } from '../../proto/generated/luab/v1/evaluation.js';
 import { JobError, JOB_DEFAULTS, type EvalJobSpec } from '../job/job-spec.js';
-import { runningAccuracy, type ProgressSnapshot } from '../job/progress.js';
+import { runningAccuracy, runningPointMetrics, type ProgressSnapshot } from '../job/progress.js';
 import type { JobStateName } from '../job/job-state.js';
 import { isFinal, type JobManager, type ManagedJob, type SubmittedSpec } from './job-manager.js';
 
@@ -88,7 +88,10 @@ export function toJobProgress(job: ManagedJob): JobProgress {
         done: s.done,
         total: s.total,
         failed: s.failed,
-        metrics: Number.isFinite(accuracy) ? [{ name: 'accuracy', value: accuracy }] : [],
+        metrics: [
+          ...(Number.isFinite(accuracy) ? [{ name: 'accuracy', value: accuracy }] : []),
+          ...runningPointMetrics(s),
+        ],
       };
     }),
     done: p.done,

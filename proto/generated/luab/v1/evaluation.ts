@@ -167,7 +167,10 @@ export interface SuiteProgress {
   total: number;
   /** Of `done`, images that failed permanently (undecodable files); listed in the report. */
   failed: number;
-  /** Running metrics over the images done (top-1 accuracy so far). */
+  /**
+   * Running metrics over the images done: top-1 "accuracy"; where the suite knows where the object is, also
+   * "point_in_box", "centre_in_box", "point_in_mask", "centre_in_mask", "point_distance", "centre_distance".
+   */
   metrics: Metric[];
 }
 
