@@ -10,8 +10,9 @@ import { invalidArgument, ServiceError } from '../errors.js';
 import type { ModelRepository, ResolvedModel } from '../model-repository/repository.js';
 import type { CallContext, Predictor } from '../predictor.js';
 import { identityGeometry, type PreprocessGeometry } from '../preprocess/geometry.js';
-import { preprocessImage } from '../preprocess/image-preprocessor.js';
-import { preprocessPixels } from '../preprocess/pixel-input.js';
+import type { BatchItem } from '../batching/dynamic-batcher.js';
+import { decodeImage } from '../preprocess/image-preprocessor.js';
+import { resizePixels } from '../preprocess/pixel-input.js';
 import type { InferenceStatistics } from '../metrics/statistics.js';
 import { describeTensors, v2Inputs, type InputSpec } from './model-view.js';
 import { buildOutputs, checkRequestedOutputs, hasPointOutput, type ImageOutcome } from './outputs.js';
@@ -208,35 +209,39 @@ export class V2Inference {
     signal: AbortSignal,
   ): Promise<ImageRun> {
     const started = performance.now();
-    let tensor: Float32Array;
+    let batchItem: BatchItem;
     let geometry: PreprocessGeometry;
     if (item.kind === 'tensor') {
-      tensor = item.values;
+      batchItem = item.values;
       geometry = identityGeometry(entry.config.input.width, entry.config.input.height);
     } else {
       const field = `inputs[0] element ${index}`;
+      let pixels: Uint8Array;
       try {
-        ({ tensor, geometry } = await this.predictor.withPreprocessSlot(
+        ({ pixels, geometry } = await this.predictor.withPreprocessSlot(
           context,
           () =>
             item.kind === 'encoded'
-              ? preprocessImage(item.bytes, loaded.preprocess, this.config.maxImagePixels)
-              : preprocessPixels(item.rgb, item.width, item.height, loaded.preprocess, field),
+              ? decodeImage(item.bytes, loaded.preprocess, this.config.maxImagePixels)
+              : resizePixels(item.rgb, item.width, item.height, loaded.preprocess, field),
           signal,
         ));
       } catch (error) {
-        // preprocessImage names Predict's `image` field; here the image is an element of the input tensor.
+        // decodeImage names Predict's `image` field; here the image is an element of the input tensor.
         if (error instanceof ServiceError && error.message.startsWith('image: ')) {
           throw new ServiceError(error.code, `${field}: ${error.message.slice('image: '.length)}`);
         }
         throw error;
       }
       this.statistics.recordDecode(performance.now() - started);
+      // Predict's path: the bytes go to the batcher with the version's normalisation (the same object, so v2 and
+      // Predict images share one byte batch) and the inference worker normalises the batch off the main thread.
+      batchItem = { pixels, normalisation: loaded.preprocess };
     }
     const preprocessed = performance.now();
     // The version resolved at the start serves the whole request (its lease keeps it open through a reload).
     // The joined signal, as Predict does: a shutdown also answers an image waiting in the batcher's queue.
-    const result = await loaded.batcher.submit(tensor, { deadline: context.deadline, signal });
+    const result = await loaded.batcher.submit(batchItem, { deadline: context.deadline, signal });
     return {
       outputs: result.outputs,
       geometry,
