@@ -40,7 +40,10 @@ export interface ServerConfig {
   evalDir?: string;
   /** On SIGTERM/SIGINT, how long health says NOT_SERVING while requests are still served (load balancers notice). */
   drainMs: number;
-  /** Requests one model may have admitted (decoding, queued, running); 0: its queue + batches in flight + decoders. */
+  /**
+   * Requests one model may have admitted (decoding, queued, running); 0: decoders + 2 x sessions x max batch size, at
+   * most its queue + a batch per session + decoders (admission/admission-control.ts defaultAdmittedLimit).
+   */
   maxAdmittedPerModel: number;
   /** Server-wide budget for the bytes of admitted requests. */
   maxRequestMemoryBytes: number;
@@ -268,7 +271,9 @@ export const SERVER_OPTIONS: OptionSpec[] = [
     key: 'maxAdmittedPerModel',
     flag: '--max-admitted-per-model <n>',
     env: 'LUAB_MAX_ADMITTED_PER_MODEL',
-    doc: 'requests per model decoding, queued or running before RESOURCE_EXHAUSTED (0: queue + batches + decoders)',
+    doc:
+      'requests per model decoding, queued or running before RESOURCE_EXHAUSTED (0: decoders + 2 x workers x ' +
+      'max batch size, at most max queue size + workers x max batch size + decoders)',
     parse: integer(0, 10_000_000),
   },
   {

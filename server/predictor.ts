@@ -3,7 +3,7 @@
  * for the batcher, turn logits into sorted classes and the model-input point into a point on the original image.
  * The gRPC handlers call it; so could any other front end.
  */
-import { AdmissionControl } from './admission/admission-control.js';
+import { AdmissionControl, defaultAdmittedLimit } from './admission/admission-control.js';
 import { DecodeSlots } from './admission/decode-slots.js';
 import { effectivePreprocessConcurrency, type ServerConfig } from './config.js';
 import { invalidArgument, ServiceError } from './errors.js';
@@ -57,11 +57,10 @@ export class Predictor {
     this.shutdown.abort(reason);
   }
 
-  /** The most requests a model version may have admitted: --max-admitted-per-model, or what it can hold. */
+  /** The most requests a model version may have admitted: --max-admitted-per-model, or the default's formula. */
   admittedLimit(loaded: LoadedVersion): number {
     if (this.config.maxAdmittedPerModel > 0) return this.config.maxAdmittedPerModel;
-    const { maxQueueSize, maxBatchSize } = loaded.batching;
-    return maxQueueSize + loaded.runtime.concurrency * maxBatchSize + this.decodeSlots.size;
+    return defaultAdmittedLimit(loaded.batching, loaded.runtime.concurrency, this.decodeSlots.size);
   }
 
   /**

@@ -14,6 +14,24 @@ export interface Admission {
   release(): void;
 }
 
+/**
+ * The per-model bound when --max-admitted-per-model is 0: what the version can work on within about two batch runs
+ * of each session, every decode slot busy, one full batch running on each session and one full batch waiting behind
+ * it, so a session that finishes finds a full batch ready (throughput kept for inference-bound models); never more
+ * than the version can hold (its queue + a batch per session + the decode slots). An admitted request waits at most
+ * about this bound divided by the model's throughput (Little's law), so the bound is what keeps accepted latency under
+ * overload: the earlier default (the whole queue, 1024 + ...) let accepted requests wait seconds
+ * (docs/benchmarks.md, "Serving under overload").
+ */
+export function defaultAdmittedLimit(
+  batching: { maxQueueSize: number; maxBatchSize: number },
+  sessions: number,
+  decodeSlots: number,
+): number {
+  const holds = batching.maxQueueSize + sessions * batching.maxBatchSize + decodeSlots;
+  return Math.min(holds, decodeSlots + 2 * sessions * batching.maxBatchSize);
+}
+
 export interface AdmissionStats {
   bytes: number;
   perModel: Record<string, number>;
