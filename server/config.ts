@@ -42,7 +42,8 @@ export interface ServerConfig {
   drainMs: number;
   /**
    * Requests one model may have admitted (decoding, queued, running); 0: decoders + 2 x sessions x max batch size, at
-   * most its queue + a batch per session + decoders (admission/admission-control.ts defaultAdmittedLimit).
+   * least 64 (the client's stream window), at most its queue + a batch per session + decoders
+   * (admission/admission-control.ts defaultAdmittedLimit).
    */
   maxAdmittedPerModel: number;
   /** Server-wide budget for the bytes of admitted requests. */
@@ -273,7 +274,7 @@ export const SERVER_OPTIONS: OptionSpec[] = [
     env: 'LUAB_MAX_ADMITTED_PER_MODEL',
     doc:
       'requests per model decoding, queued or running before RESOURCE_EXHAUSTED (0: decoders + 2 x workers x ' +
-      'max batch size, at most max queue size + workers x max batch size + decoders)',
+      'max batch size, at least 64, at most max queue size + workers x max batch size + decoders)',
     parse: integer(0, 10_000_000),
   },
   {

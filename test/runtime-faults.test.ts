@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { status } from '@grpc/grpc-js';
 import type { LuabError } from '../client/luab-client.js';
-import { defaultAdmittedLimit } from '../server/admission/admission-control.js';
+import { CLIENT_STREAM_WINDOW, defaultAdmittedLimit } from '../server/admission/admission-control.js';
 import { DEFAULTS } from '../server/config.js';
 import { ServiceError } from '../server/errors.js';
 import { modelHealthName } from '../server/grpc/grpc-server.js';
@@ -141,11 +141,12 @@ describe('admission control before decoding', function () {
     assert.deepEqual(p.admission.stats(), { bytes: 0, perModel: {} }, 'every admission given back');
   });
 
-  it('by default admits the decode slots + 2 x sessions x max batch size per model, then RESOURCE_EXHAUSTED', async () => {
+  it('by default admits max(64, decode slots + 2 x sessions x max batch size) per model, then refuses', async () => {
     const p = predictor({ preprocessConcurrency: 1 });
     const { loaded } = t.server.repository.resolve('centroid', 0);
-    // The test server's --max-batch-size 8: one full batch running and one waiting per session, and the one decoder.
-    const limit = 1 + 2 * loaded.runtime.concurrency * 8;
+    // The test server's --max-batch-size 8: one full batch running and one waiting per session, and the one decoder;
+    // below the client's default stream window (64), which is the floor.
+    const limit = Math.max(CLIENT_STREAM_WINDOW, 1 + 2 * loaded.runtime.concurrency * 8);
     assert.equal(p.admittedLimit(loaded), limit);
     const admitted = Array.from({ length: limit }, () => p.predict(request(), held()));
     await assert.rejects(
@@ -161,6 +162,9 @@ describe('admission control before decoding', function () {
     assert.equal(defaultAdmittedLimit({ maxQueueSize: 1024, maxBatchSize: 32 }, 1, 2), 2 + 2 * 32);
     assert.equal(defaultAdmittedLimit({ maxQueueSize: 1024, maxBatchSize: 32 }, 3, 2), 2 + 2 * 3 * 32);
     assert.equal(defaultAdmittedLimit({ maxQueueSize: 4, maxBatchSize: 32 }, 1, 2), 4 + 32 + 2);
+    // Never below one default client stream's window, unless the version cannot hold that many.
+    assert.equal(defaultAdmittedLimit({ maxQueueSize: 1024, maxBatchSize: 8 }, 1, 2), CLIENT_STREAM_WINDOW);
+    assert.equal(defaultAdmittedLimit({ maxQueueSize: 4, maxBatchSize: 8 }, 1, 1), 4 + 8 + 1);
     // An explicit --max-admitted-per-model wins over the formula.
     const { loaded } = t.server.repository.resolve('centroid', 0);
     assert.equal(predictor({ maxAdmittedPerModel: 500 }).admittedLimit(loaded), 500);

@@ -9,7 +9,7 @@ import {
 } from '../../server/config.js';
 import { startServer } from '../../server/grpc/grpc-server.js';
 import { createLogger } from '../../server/logging.js';
-import { defaultAdmittedLimit } from '../../server/admission/admission-control.js';
+import { CLIENT_STREAM_WINDOW, defaultAdmittedLimit } from '../../server/admission/admission-control.js';
 import { DEFAULT_BATCHING } from '../../server/model-repository/model-version.js';
 import {
   decodeConcurrencyFor,
@@ -36,8 +36,8 @@ export function createServeCommand(): Command {
     return (
       `\n${describeThreadBudget(decodeSetting)}\n\nAdmission by default (--max-admitted-per-model 0): ` +
       `${defaultAdmittedLimit(DEFAULT_BATCHING, 1, decode)} requests per model for a version with one worker and ` +
-      `the default batching (${decode} decodes + 2 x 1 worker x max batch size ${batch}); a model's own workers, ` +
-      `--max-batch-size and --max-queue-size change it.`
+      `the default batching (${decode} decodes + 2 x 1 worker x max batch size ${batch}, at least ` +
+      `${CLIENT_STREAM_WINDOW}); a model's own workers, --max-batch-size and --max-queue-size change it.`
     );
   });
   command.action(async (options: Record<string, string>) => {

@@ -15,13 +15,20 @@ export interface Admission {
 }
 
 /**
+ * Never below one stream of the project's client at its default window (LuabClient.predictStream keeps 64 items in
+ * flight): a client that streams and waits for its answers (backpressure) must not meet refusals from a server at
+ * its defaults (test/fuzz.test.ts streams so against a model with max batch size 8).
+ */
+export const CLIENT_STREAM_WINDOW = 64;
+
+/**
  * The per-model bound when --max-admitted-per-model is 0: what the version can work on within about two batch runs
  * of each session, every decode slot busy, one full batch running on each session and one full batch waiting behind
- * it, so a session that finishes finds a full batch ready (throughput kept for inference-bound models); never more
- * than the version can hold (its queue + a batch per session + the decode slots). An admitted request waits at most
- * about this bound divided by the model's throughput (Little's law), so the bound is what keeps accepted latency under
- * overload: the earlier default (the whole queue, 1024 + ...) let accepted requests wait seconds
- * (docs/benchmarks.md, "Serving under overload").
+ * it, so a session that finishes finds a full batch ready (throughput kept for inference-bound models); at least
+ * {@link CLIENT_STREAM_WINDOW}; never more than the version can hold (its queue + a batch per session + the decode
+ * slots). An admitted request waits about this bound divided by the model's throughput (Little's law), so the bound
+ * is what sets accepted latency under overload: the earlier default (the whole queue, 1024 + ...) let accepted
+ * requests wait seconds (docs/benchmarks.md, "Serving under overload").
  */
 export function defaultAdmittedLimit(
   batching: { maxQueueSize: number; maxBatchSize: number },
@@ -29,7 +36,7 @@ export function defaultAdmittedLimit(
   decodeSlots: number,
 ): number {
   const holds = batching.maxQueueSize + sessions * batching.maxBatchSize + decodeSlots;
-  return Math.min(holds, decodeSlots + 2 * sessions * batching.maxBatchSize);
+  return Math.min(holds, Math.max(CLIENT_STREAM_WINDOW, decodeSlots + 2 * sessions * batching.maxBatchSize));
 }
 
 export interface AdmissionStats {
