@@ -46,6 +46,11 @@ export interface ServerConfig {
    * (admission/admission-control.ts defaultAdmittedLimit).
    */
   maxAdmittedPerModel: number;
+  /**
+   * Per model, the longest expected wait (ms) of a new request, admitted ahead / the model's measured service rate,
+   * before RESOURCE_EXHAUSTED; 0: off (admission/admission-control.ts).
+   */
+  maxQueueWaitMs: number;
   /** Server-wide budget for the bytes of admitted requests. */
   maxRequestMemoryBytes: number;
   /** HTTP/2 streams (calls) at once on one client connection. */
@@ -278,6 +283,15 @@ export const SERVER_OPTIONS: OptionSpec[] = [
     parse: integer(0, 10_000_000),
   },
   {
+    key: 'maxQueueWaitMs',
+    flag: '--max-queue-wait-ms <ms>',
+    env: 'LUAB_MAX_QUEUE_WAIT_MS',
+    doc:
+      'per model, refuse with RESOURCE_EXHAUSTED a request whose expected wait (requests admitted ahead / the ' +
+      "model's measured service rate) exceeds this (0: off)",
+    parse: integer(0, 3_600_000),
+  },
+  {
     key: 'maxRequestMemoryBytes',
     flag: '--max-request-memory-bytes <n>',
     env: 'LUAB_MAX_REQUEST_MEMORY_BYTES',
@@ -327,6 +341,7 @@ export const DEFAULTS: ServerConfig = {
   shutdownGraceMs: 10_000,
   drainMs: 5_000,
   maxAdmittedPerModel: 0,
+  maxQueueWaitMs: 0,
   maxRequestMemoryBytes: 512 * 1024 * 1024,
   maxConcurrentStreams: 256,
   streamMaxInFlight: 128,

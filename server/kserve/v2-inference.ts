@@ -81,11 +81,13 @@ export class V2Inference {
     const items = this.readItems(request.inputs, v2Inputs(config), entry.name);
     const admissions = this.admit(entry.name, loaded, items);
     let runs: ImageRun[];
+    let served = false;
     try {
       const signal = this.predictor.requestSignal(context);
       runs = await Promise.all(items.map((item, i) => this.runItem({ entry, loaded }, item, i, context, signal)));
+      served = true;
     } finally {
-      for (const admission of admissions) admission.release();
+      for (const admission of admissions) admission.release(served);
     }
     const postStarted = performance.now();
     const outputs = buildOutputs(config, runs, request.outputs);
@@ -124,12 +126,13 @@ export class V2Inference {
    * bytes each. Past a limit nothing is kept and the whole request is refused with RESOURCE_EXHAUSTED.
    */
   private admit(model: string, loaded: ResolvedModel['loaded'], items: Item[]): Admission[] {
-    const limit = this.predictor.admittedLimit(loaded);
+    const limits = this.predictor.admissionLimits(loaded);
     const admissions: Admission[] = [];
     try {
-      for (const item of items) admissions.push(this.predictor.admission.admit(model, itemBytes(item), limit));
+      for (const item of items) admissions.push(this.predictor.admission.admit(model, itemBytes(item), limits));
     } catch (error) {
-      for (const admission of admissions) admission.release();
+      // Rolled back unserved: the places were given back without any work done.
+      for (const admission of admissions) admission.release(false);
       throw error;
     }
     return admissions;
