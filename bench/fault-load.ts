@@ -13,7 +13,8 @@
  * docs/benchmarks.md.
  *
  *   npm run build && node dist/bench/fault-load.js [--overload-seconds 30] [--requests 100000] [--storm 5000]
- *     [--steady-seconds 15] [--phases refuse,steady,overload,probe,storm,memory]
+ *     [--steady-seconds 15] [--phases refuse,steady,overload,probe,storm,memory] [--max-admitted-per-model 16]
+ *     [--max-queue-wait-ms 0] [--capacity 0]
  */
 import { readFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
@@ -43,6 +44,12 @@ const { values: args } = parseArgs({
     'max-queue-size': { type: 'string', default: '64' },
     // The latency an accepted request can see is about (requests admitted) / capacity: bound it for the overload.
     'max-admitted-per-model': { type: 'string', default: '16' },
+    // The server's per-model wait budget (--max-queue-wait-ms); 0: off, the server's default.
+    'max-queue-wait-ms': { type: 'string', default: '0' },
+    // The capacity (req/s) the steady and overload loads are shares of; 0: measured. Comparing settings needs the
+    // same offered loads: a wait budget refuses some of the closed loop's calls, so the capacity it measures (from
+    // answered calls) comes out lower and its "3x" would be a lighter load than the run without it.
+    capacity: { type: 'string', default: '0' },
     // Which parts to run, in this order: refuse (the server's cost of refusing a call, nothing else running),
     // steady (open loop at 0.9x and 1x capacity), overload, probe (rejection latency with a light client), storm,
     // memory.
@@ -259,7 +266,9 @@ async function overload(server: ServerProcess, clients: LuabClient[], input: Pre
   await closedLoop(clients, input, callers, (_, elapsed) => elapsed > 3000);
   const capacity = await closedLoop(clients, input, callers, (_, elapsed) => elapsed > 5000);
   // Answered calls only, should any be refused all the same.
-  const rate = (capacity.done - capacity.failures) / capacity.seconds;
+  const measured = (capacity.done - capacity.failures) / capacity.seconds;
+  const given = Number(args.capacity);
+  const rate = given > 0 ? given : measured;
   if (PHASES.has('refuse')) await refuse(server, clients, input, 3 * rate);
   if (PHASES.has('steady')) await steady(server, clients, input, rate);
   if (!PHASES.has('overload')) return;
@@ -278,10 +287,12 @@ async function overload(server: ServerProcess, clients: LuabClient[], input: Pre
   const u = sortedOf(unloaded.latencies);
   console.log(
     `\n## overload: 3x capacity for ${OVERLOAD_SECONDS} s (JPEG, --max-queue-size ${args['max-queue-size']}, ` +
-      `--max-admitted-per-model ${args['max-admitted-per-model']})`,
+      `--max-admitted-per-model ${args['max-admitted-per-model']}, ` +
+      `--max-queue-wait-ms ${args['max-queue-wait-ms']})`,
   );
   console.log(
-    `capacity (closed loop, ${callers} in flight): ${rate.toFixed(0)} req/s; offered ${target.toFixed(0)} req/s`,
+    `capacity (closed loop, ${callers} in flight): ${measured.toFixed(0)} req/s` +
+      `${given > 0 ? `; given (--capacity): ${given} req/s` : ''}; offered ${target.toFixed(0)} req/s`,
   );
   console.log(
     `sent ${run.sent}: accepted ${run.answered.length}, RESOURCE_EXHAUSTED ${run.refused.length}, other ${run.other}`,
@@ -469,6 +480,8 @@ async function main(): Promise<void> {
       args['max-queue-size']!,
       '--max-admitted-per-model',
       args['max-admitted-per-model']!,
+      '--max-queue-wait-ms',
+      args['max-queue-wait-ms']!,
     ],
   });
   const clients = Array.from({ length: CLIENTS }, () => new LuabClient(server.address));
