@@ -238,6 +238,7 @@ export class LuabClient {
     if (options.signal?.aborted) throw abortedBeforeStart();
     const call = this.client.predictStream(this.metadata(), this.callOptions(options));
     const forget = options.signal ? whenAborted(options.signal, () => call.cancel()) : () => {};
+    // The server's default admission bound is never below this window (server/admission, CLIENT_STREAM_WINDOW).
     const maxInFlight = options.maxInFlight ?? 64;
     const received: PredictStreamResponse[] = [];
     let failure: LuabError | undefined;

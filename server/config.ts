@@ -51,8 +51,17 @@ export interface ServerConfig {
   evalEndpointTokenFile?: string;
   /** On SIGTERM/SIGINT, how long health says NOT_SERVING while requests are still served (load balancers notice). */
   drainMs: number;
-  /** Requests one model may have admitted (decoding, queued, running); 0: its queue + batches in flight + decoders. */
+  /**
+   * Requests one model may have admitted (decoding, queued, running); 0: decoders + 2 x sessions x max batch size, at
+   * least 64 (the client's stream window), at most its queue + a batch per session + decoders
+   * (admission/admission-control.ts defaultAdmittedLimit).
+   */
   maxAdmittedPerModel: number;
+  /**
+   * Per model, the longest expected wait (ms) of a new request, admitted ahead / the model's measured service rate,
+   * before RESOURCE_EXHAUSTED; 0: off (admission/admission-control.ts).
+   */
+  maxQueueWaitMs: number;
   /** Server-wide budget for the bytes of admitted requests. */
   maxRequestMemoryBytes: number;
   /** HTTP/2 streams (calls) at once on one client connection. */
@@ -327,8 +336,19 @@ export const SERVER_OPTIONS: OptionSpec[] = [
     key: 'maxAdmittedPerModel',
     flag: '--max-admitted-per-model <n>',
     env: 'LUAB_MAX_ADMITTED_PER_MODEL',
-    doc: 'requests per model decoding, queued or running before RESOURCE_EXHAUSTED (0: queue + batches + decoders)',
+    doc:
+      'requests per model decoding, queued or running before RESOURCE_EXHAUSTED (0: decoders + 2 x workers x ' +
+      'max batch size, at least 64, at most max queue size + workers x max batch size + decoders)',
     parse: integer(0, 10_000_000),
+  },
+  {
+    key: 'maxQueueWaitMs',
+    flag: '--max-queue-wait-ms <ms>',
+    env: 'LUAB_MAX_QUEUE_WAIT_MS',
+    doc:
+      'per model, refuse with RESOURCE_EXHAUSTED a request whose expected wait (requests admitted ahead / the ' +
+      "model's measured service rate) exceeds this (0: off)",
+    parse: integer(0, 3_600_000),
   },
   {
     key: 'maxRequestMemoryBytes',
@@ -380,6 +400,7 @@ export const DEFAULTS: ServerConfig = {
   shutdownGraceMs: 10_000,
   drainMs: 5_000,
   maxAdmittedPerModel: 0,
+  maxQueueWaitMs: 0,
   maxRequestMemoryBytes: 512 * 1024 * 1024,
   maxConcurrentStreams: 256,
   streamMaxInFlight: 128,

@@ -3,7 +3,7 @@
  * for the batcher, turn logits into sorted classes and the model-input point into a point on the original image.
  * The gRPC handlers call it; so could any other front end.
  */
-import { AdmissionControl } from './admission/admission-control.js';
+import { AdmissionControl, defaultAdmittedLimit, type ModelLimits } from './admission/admission-control.js';
 import { DecodeSlots } from './admission/decode-slots.js';
 import { effectivePreprocessConcurrency, type ServerConfig } from './config.js';
 import { invalidArgument, ServiceError } from './errors.js';
@@ -57,11 +57,19 @@ export class Predictor {
     this.shutdown.abort(reason);
   }
 
-  /** The most requests a model version may have admitted: --max-admitted-per-model, or what it can hold. */
+  /** The most requests a model version may have admitted: --max-admitted-per-model, or the default's formula. */
   admittedLimit(loaded: LoadedVersion): number {
     if (this.config.maxAdmittedPerModel > 0) return this.config.maxAdmittedPerModel;
-    const { maxQueueSize, maxBatchSize } = loaded.batching;
-    return maxQueueSize + loaded.runtime.concurrency * maxBatchSize + this.decodeSlots.size;
+    return defaultAdmittedLimit(loaded.batching, loaded.runtime.concurrency, this.decodeSlots.size);
+  }
+
+  /** What admission checks for a request to `loaded`: the count bound, the wait budget and the saturation point. */
+  admissionLimits(loaded: LoadedVersion): ModelLimits {
+    const maxAdmitted = this.admittedLimit(loaded);
+    // Every decode slot busy and a full batch per session, or the count bound when that is lower (at the bound the
+    // model has all it may have: a bound of 16 with batches of 32 would otherwise never count as saturated).
+    const works = this.decodeSlots.size + loaded.runtime.concurrency * loaded.batching.maxBatchSize;
+    return { maxAdmitted, maxWaitMs: this.config.maxQueueWaitMs, saturatedAt: Math.min(works, maxAdmitted) };
   }
 
   /**
@@ -104,14 +112,17 @@ export class Predictor {
     const bytes =
       input?.$case === 'image' ? input.value.length : input?.$case === 'tensor' ? tensorBytes(input.value) : 0;
     // Before any decode: past a limit the request costs nothing but this answer.
-    const admission = this.admission.admit(entry.name, bytes, this.admittedLimit(loaded));
+    const admission = this.admission.admit(entry.name, bytes, this.admissionLimits(loaded));
     // Taken in the same tick as resolve(): a reload cannot release this version until the request is answered.
     const lease = loaded.leases.acquire();
+    let served = false;
     try {
-      return await this.run(request, context, entry, loaded, started);
+      const response = await this.run(request, context, entry, loaded, started);
+      served = true;
+      return response;
     } finally {
       lease();
-      admission.release();
+      admission.release(served);
     }
   }
 

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { status } from '@grpc/grpc-js';
 import type { LuabError } from '../client/luab-client.js';
+import { CLIENT_STREAM_WINDOW, defaultAdmittedLimit } from '../server/admission/admission-control.js';
 import { DEFAULTS } from '../server/config.js';
 import { ServiceError } from '../server/errors.js';
 import { modelHealthName } from '../server/grpc/grpc-server.js';
@@ -138,6 +139,35 @@ describe('admission control before decoding', function () {
     releaseQueue();
     await Promise.allSettled([...admitted, other]);
     assert.deepEqual(p.admission.stats(), { bytes: 0, perModel: {} }, 'every admission given back');
+  });
+
+  it('by default admits max(64, decode slots + 2 x sessions x max batch size) per model, then refuses', async () => {
+    const p = predictor({ preprocessConcurrency: 1 });
+    const { loaded } = t.server.repository.resolve('centroid', 0);
+    // The test server's --max-batch-size 8: one full batch running and one waiting per session, and the one decoder;
+    // below the client's default stream window (64), which is the floor.
+    const limit = Math.max(CLIENT_STREAM_WINDOW, 1 + 2 * loaded.runtime.concurrency * 8);
+    assert.equal(p.admittedLimit(loaded), limit);
+    const admitted = Array.from({ length: limit }, () => p.predict(request(), held()));
+    await assert.rejects(
+      p.predict(request(), context()),
+      exhausted(new RegExp(`model "centroid": ${limit} requests .*--max-admitted-per-model`)),
+    );
+    releaseQueue();
+    await Promise.allSettled(admitted);
+    assert.deepEqual(p.admission.stats(), { bytes: 0, perModel: {} });
+  });
+
+  it('keeps the default bound within what the version can hold: a small --max-queue-size lowers it', () => {
+    assert.equal(defaultAdmittedLimit({ maxQueueSize: 1024, maxBatchSize: 32 }, 1, 2), 2 + 2 * 32);
+    assert.equal(defaultAdmittedLimit({ maxQueueSize: 1024, maxBatchSize: 32 }, 3, 2), 2 + 2 * 3 * 32);
+    assert.equal(defaultAdmittedLimit({ maxQueueSize: 4, maxBatchSize: 32 }, 1, 2), 4 + 32 + 2);
+    // Never below one default client stream's window, unless the version cannot hold that many.
+    assert.equal(defaultAdmittedLimit({ maxQueueSize: 1024, maxBatchSize: 8 }, 1, 2), CLIENT_STREAM_WINDOW);
+    assert.equal(defaultAdmittedLimit({ maxQueueSize: 4, maxBatchSize: 8 }, 1, 1), 4 + 8 + 1);
+    // An explicit --max-admitted-per-model wins over the formula.
+    const { loaded } = t.server.repository.resolve('centroid', 0);
+    assert.equal(predictor({ maxAdmittedPerModel: 500 }).admittedLimit(loaded), 500);
   });
 
   it('answers RESOURCE_EXHAUSTED naming --max-request-memory-bytes past the memory budget', async () => {

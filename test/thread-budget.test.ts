@@ -56,6 +56,8 @@ describe('thread budget', () => {
       help.stdout,
       /Thread budget on this machine \(\d+ cores\): 9 image decodes at once \(UV_THREADPOOL_SIZE 9\)/,
     );
+    // The default admission bound follows the decode slots: 9 + 2 x 1 worker x 32 (the default max batch size).
+    assert.match(help.stdout, /Admission by default \(--max-admitted-per-model 0\): 73 requests per model/);
   });
 
   it('luab serve sets UV_THREADPOOL_SIZE from the decode concurrency before libuv starts', async () => {

@@ -9,7 +9,13 @@ import {
 } from '../../server/config.js';
 import { startServer } from '../../server/grpc/grpc-server.js';
 import { createLogger } from '../../server/logging.js';
-import { decodeSettingFromArgv, describeThreadBudget } from '../../server/runtime/thread-budget.js';
+import { CLIENT_STREAM_WINDOW, defaultAdmittedLimit } from '../../server/admission/admission-control.js';
+import { DEFAULT_BATCHING } from '../../server/model-repository/model-version.js';
+import {
+  decodeConcurrencyFor,
+  decodeSettingFromArgv,
+  describeThreadBudget,
+} from '../../server/runtime/thread-budget.js';
 
 export function createServeCommand(): Command {
   const command = new Command('serve').description(
@@ -26,7 +32,17 @@ export function createServeCommand(): Command {
     keyOfAttribute.set(option.attributeName(), spec.key);
     command.addOption(option);
   }
-  command.addHelpText('after', () => `\n${describeThreadBudget(decodeSettingFromArgv(process.argv, process.env))}`);
+  command.addHelpText('after', () => {
+    const decodeSetting = decodeSettingFromArgv(process.argv, process.env);
+    const decode = decodeConcurrencyFor(decodeSetting);
+    const batch = DEFAULT_BATCHING.maxBatchSize;
+    return (
+      `\n${describeThreadBudget(decodeSetting)}\n\nAdmission by default (--max-admitted-per-model 0): ` +
+      `${defaultAdmittedLimit(DEFAULT_BATCHING, 1, decode)} requests per model for a version with one worker and ` +
+      `the default batching (${decode} decodes + 2 x 1 worker x max batch size ${batch}, at least ` +
+      `${CLIENT_STREAM_WINDOW}); a model's own workers, --max-batch-size and --max-queue-size change it.`
+    );
+  });
   command.action(async (options: Record<string, string>) => {
     const flags: Partial<Record<keyof ServerConfig, string>> = {};
     for (const [attribute, value] of Object.entries(options)) {

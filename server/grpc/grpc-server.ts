@@ -50,6 +50,8 @@ export interface RunningServer {
   /** The port actually bound (useful with port 0). */
   port: number;
   repository: ModelRepository;
+  /** The predictor every front end calls: its admission control and decode slots, for tests and diagnostics. */
+  predictor: Predictor;
   /** The HTTP port actually bound (KServe v2 REST, /metrics, the page); 0 when --http-port is 0 (off). */
   httpPort: number;
   /** Stops taking calls, lets in-flight ones finish for up to graceMs, then closes the models. */
@@ -285,5 +287,5 @@ export async function startServer(config: ServerConfig, log: Logger): Promise<Ru
       clearTimeout(timer);
       await close(options.graceMs ?? config.shutdownGraceMs);
     })());
-  return { port, repository, httpPort: http?.port ?? 0, close, shutdown, cancel: () => cancelNow() };
+  return { port, repository, predictor, httpPort: http?.port ?? 0, close, shutdown, cancel: () => cancelNow() };
 }

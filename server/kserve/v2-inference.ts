@@ -10,8 +10,9 @@ import { invalidArgument, ServiceError } from '../errors.js';
 import type { ModelRepository, ResolvedModel } from '../model-repository/repository.js';
 import type { CallContext, Predictor } from '../predictor.js';
 import { identityGeometry, type PreprocessGeometry } from '../preprocess/geometry.js';
-import { preprocessImage } from '../preprocess/image-preprocessor.js';
-import { preprocessPixels } from '../preprocess/pixel-input.js';
+import type { BatchItem } from '../batching/dynamic-batcher.js';
+import { decodeImage } from '../preprocess/image-preprocessor.js';
+import { resizePixels } from '../preprocess/pixel-input.js';
 import type { InferenceStatistics } from '../metrics/statistics.js';
 import { describeTensors, v2Inputs, type InputSpec } from './model-view.js';
 import { buildOutputs, checkRequestedOutputs, hasPointOutput, type ImageOutcome } from './outputs.js';
@@ -80,11 +81,13 @@ export class V2Inference {
     const items = this.readItems(request.inputs, v2Inputs(config), entry.name);
     const admissions = this.admit(entry.name, loaded, items);
     let runs: ImageRun[];
+    let served = false;
     try {
       const signal = this.predictor.requestSignal(context);
       runs = await Promise.all(items.map((item, i) => this.runItem({ entry, loaded }, item, i, context, signal)));
+      served = true;
     } finally {
-      for (const admission of admissions) admission.release();
+      for (const admission of admissions) admission.release(served);
     }
     const postStarted = performance.now();
     const outputs = buildOutputs(config, runs, request.outputs);
@@ -123,12 +126,13 @@ export class V2Inference {
    * bytes each. Past a limit nothing is kept and the whole request is refused with RESOURCE_EXHAUSTED.
    */
   private admit(model: string, loaded: ResolvedModel['loaded'], items: Item[]): Admission[] {
-    const limit = this.predictor.admittedLimit(loaded);
+    const limits = this.predictor.admissionLimits(loaded);
     const admissions: Admission[] = [];
     try {
-      for (const item of items) admissions.push(this.predictor.admission.admit(model, itemBytes(item), limit));
+      for (const item of items) admissions.push(this.predictor.admission.admit(model, itemBytes(item), limits));
     } catch (error) {
-      for (const admission of admissions) admission.release();
+      // Rolled back unserved: the places were given back without any work done.
+      for (const admission of admissions) admission.release(false);
       throw error;
     }
     return admissions;
@@ -208,35 +212,39 @@ export class V2Inference {
     signal: AbortSignal,
   ): Promise<ImageRun> {
     const started = performance.now();
-    let tensor: Float32Array;
+    let batchItem: BatchItem;
     let geometry: PreprocessGeometry;
     if (item.kind === 'tensor') {
-      tensor = item.values;
+      batchItem = item.values;
       geometry = identityGeometry(entry.config.input.width, entry.config.input.height);
     } else {
       const field = `inputs[0] element ${index}`;
+      let pixels: Uint8Array;
       try {
-        ({ tensor, geometry } = await this.predictor.withPreprocessSlot(
+        ({ pixels, geometry } = await this.predictor.withPreprocessSlot(
           context,
           () =>
             item.kind === 'encoded'
-              ? preprocessImage(item.bytes, loaded.preprocess, this.config.maxImagePixels)
-              : preprocessPixels(item.rgb, item.width, item.height, loaded.preprocess, field),
+              ? decodeImage(item.bytes, loaded.preprocess, this.config.maxImagePixels)
+              : resizePixels(item.rgb, item.width, item.height, loaded.preprocess, field),
           signal,
         ));
       } catch (error) {
-        // preprocessImage names Predict's `image` field; here the image is an element of the input tensor.
+        // decodeImage names Predict's `image` field; here the image is an element of the input tensor.
         if (error instanceof ServiceError && error.message.startsWith('image: ')) {
           throw new ServiceError(error.code, `${field}: ${error.message.slice('image: '.length)}`);
         }
         throw error;
       }
       this.statistics.recordDecode(performance.now() - started);
+      // Predict's path: the bytes go to the batcher with the version's normalisation (the same object, so v2 and
+      // Predict images share one byte batch) and the inference worker normalises the batch off the main thread.
+      batchItem = { pixels, normalisation: loaded.preprocess };
     }
     const preprocessed = performance.now();
     // The version resolved at the start serves the whole request (its lease keeps it open through a reload).
     // The joined signal, as Predict does: a shutdown also answers an image waiting in the batcher's queue.
-    const result = await loaded.batcher.submit(tensor, { deadline: context.deadline, signal });
+    const result = await loaded.batcher.submit(batchItem, { deadline: context.deadline, signal });
     return {
       outputs: result.outputs,
       geometry,

@@ -51,7 +51,7 @@ export interface LoadedVersion {
   preprocess: PreprocessSpec;
 }
 
-const DEFAULT_BATCHING: BatchingOptions = { maxBatchSize: 32, maxQueueDelayMs: 2, maxQueueSize: 1024 };
+export const DEFAULT_BATCHING: BatchingOptions = { maxBatchSize: 32, maxQueueDelayMs: 2, maxQueueSize: 1024 };
 
 /** Batching options: flag/env (already in `server`) > the model's config.json > defaults. */
 export function batchingOptions(server: ServerConfig, model: ModelConfig): BatchingOptions {
