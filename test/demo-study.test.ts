@@ -78,6 +78,15 @@ describe('luab demo --study: tables', () => {
   });
 });
 
+describe('luab demo --study: usage', () => {
+  it('refuses --lambda (each point has its own) with exit 2', async () => {
+    const result = await runLuab(['demo', '--study', '--lambda', '5', '--out', join(tmpdir(), 'luab-study-never')]);
+    assert.equal(result.code, 2, result.stderr);
+    assert.match(result.stderr, /--lambda does not apply to --study/);
+    assert.ok(!existsSync(join(tmpdir(), 'luab-study-never')));
+  });
+});
+
 describe('luab demo --study --quick end to end', function () {
   this.timeout(15 * 60_000);
   let out: string;

@@ -109,6 +109,11 @@ export function createDemoCommand(): Command {
     )
     .action(async (options: DemoOptions, command: Command) => {
       const settings = settingsFrom(options);
+      if (options.study && options.lambda !== undefined) {
+        // every study point has its own lambda (demo/study.ts): a global one would be silently ignored
+        console.error('luab demo: --lambda does not apply to --study (its points set lambda 1, 10, 30, 100)');
+        process.exit(2);
+      }
       if (options.study && command.getOptionValueSource('out') === 'default') options.out = 'runs/study';
       const controller = new AbortController();
       const stop = () => controller.abort();
