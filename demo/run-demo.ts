@@ -8,19 +8,17 @@
  * from what it left, where its tool can (the trainer from its last epoch's checkpoint, the evaluation from its
  * predictions.jsonl); otherwise it starts that one stage again (synth, export, WSOL).
  */
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import '../eval/suites/index.js'; // registers every suite for the evaluation engine and the report
-import { prepareJob } from '../eval/job/prepare.js';
-import { JobCancelledError, runJob } from '../eval/job/runner.js';
-import { PREDICTIONS_FILE } from '../eval/job/job-state.js';
-import { setBgcBackgroundCap } from '../eval/suites/bg-challenge-adversarial.js';
 import { renderRunReports } from '../eval/report/index.js';
 import { packageRoot } from '../server/util/package-root.js';
 import { DemoInterrupted, DemoStageError, runChild } from './child.js';
+import { evaluateModel } from './evaluate.js';
 import { startDemoServer, type DemoServer } from './server-process.js';
 import { fingerprintOf, modelName, OBJECTIVES, type DemoSettings, type Objective } from './settings.js';
 import { DemoState } from './state.js';
+import { runSynthStage } from './synth-stage.js';
+import { describeEpoch, resumeArgs, trainArgs } from './trainer-args.js';
 import { writeWsolReport } from './wsol-report.js';
 
 export interface DemoRunOptions {
@@ -50,22 +48,6 @@ interface ModelJob {
 }
 
 const seconds = (since: number) => Math.round((performance.now() - since) / 100) / 10;
-
-/** One trainer epoch line as the progress shows it. */
-function describeEpoch(line: string): string | undefined {
-  let entry: Record<string, number>;
-  try {
-    entry = JSON.parse(line) as Record<string, number>;
-  } catch {
-    return undefined;
-  }
-  if (typeof entry.epoch !== 'number') return undefined;
-  const parts = [`epoch ${entry.epoch + 1}/${entry.epochs}`, `loss ${entry.loss?.toFixed(3)}`];
-  if (typeof entry.val_top1 === 'number') parts.push(`val top-1 ${entry.val_top1.toFixed(3)}`);
-  if (typeof entry.val_point_acc === 'number') parts.push(`point in box ${entry.val_point_acc.toFixed(3)}`);
-  parts.push(`${entry.train_seconds?.toFixed(1)} s`);
-  return parts.join(', ');
-}
 
 export async function runDemo(options: DemoRunOptions): Promise<DemoResult> {
   const { settings, progress, signal } = options;
@@ -122,45 +104,23 @@ export async function runDemo(options: DemoRunOptions): Promise<DemoResult> {
     progress(`${label}: done in ${seconds(started)} s`);
   };
 
-  await stage('synth', async () => {
-    const args = [luab, 'synth', '--out', dataDir, '--quiet'];
-    if (settings.synth.small) args.push('--small');
-    else {
-      const configFile = join(out, 'synth-config.json');
-      writeFileSync(configFile, `${JSON.stringify(settings.synth.config, null, 2)}\n`);
-      args.push('--config', configFile);
-    }
-    await runChild(process.execPath, args, { logFile: join(logs, 'synth.log'), signal, what: 'luab synth' });
-    return { data: relative(out, dataDir) };
-  });
+  await stage('synth', () => runSynthStage(luab, settings, out, dataDir, signal));
 
   for (const job of jobs) {
     await stage(`train/${job.name}`, async () => {
       const resuming = existsSync(job.checkpoint);
       const args = resuming
-        ? ['-m', 'luab_trainer', 'train', '--resume', job.checkpoint, '--no-progress']
-        : [
-            '-m',
-            'luab_trainer',
-            'train',
-            '--config',
-            join(root, 'trainer', 'configs', `synth-${job.objective}.yaml`),
-            '--data-dir',
+        ? resumeArgs(job.checkpoint)
+        : trainArgs(root, {
+            objective: job.objective,
+            seed: job.seed,
+            epochs: settings.epochs,
             dataDir,
-            '--epochs',
-            String(settings.epochs),
-            '--seed',
-            String(job.seed),
-            '--output',
-            join(out, 'runs'),
-            '--experiment',
-            `${job.objective}-s${job.seed}`,
-            '--no-progress',
-            ...(settings.lambda !== undefined ? ['--point-lambda', String(settings.lambda)] : []),
-            // Quick runs: 108 training images (luab synth --small) are fewer than the recipe's batch of 128, and
-            // worker processes cost more to start than they save.
-            ...(settings.quick ? ['--batch-size', '32', '--workers', '0'] : []),
-          ];
+            runsDir: join(out, 'runs'),
+            experiment: `${job.objective}-s${job.seed}`,
+            lambda: settings.lambda,
+            quick: settings.quick,
+          });
       if (resuming) progress(`  continuing from ${relative(out, job.checkpoint)}`);
       await runChild(options.python, args, {
         env: trainerEnv,
@@ -227,50 +187,19 @@ export async function runDemo(options: DemoRunOptions): Promise<DemoResult> {
     }
   }
 
-  async function evaluate(job: ModelJob, endpoint: string): Promise<Record<string, unknown>> {
-    const evalDir = join(out, 'eval', job.name);
-    setBgcBackgroundCap(settings.bgcMaxBackgrounds);
-    const prepared = await prepareJob({
+  function evaluate(job: ModelJob, endpoint: string): Promise<Record<string, unknown>> {
+    return evaluateModel({
       model: job.name,
-      version: 0,
-      endpoints: [endpoint],
-      dataRoot: dataDir,
+      endpoint,
+      out,
+      dataDir,
+      evalDir: join(out, 'eval', job.name),
       suites: ['all'],
-      suiteRoots: {},
-      outDir: evalDir,
       limit: settings.evalLimit,
-      concurrency: 8,
-      // A job cut short continues from its predictions.jsonl (no image evaluated twice).
-      resume: existsSync(join(evalDir, PREDICTIONS_FILE)),
-      retries: 8,
-      timeoutMs: 60_000,
       bgcMaxBackgrounds: settings.bgcMaxBackgrounds,
+      progress,
+      signal,
     });
-    let lastShown = 0;
-    const controller = new AbortController();
-    const onAbort = () => controller.abort();
-    signal?.addEventListener('abort', onAbort, { once: true });
-    try {
-      const result = await runJob(prepared, {
-        signal: controller.signal,
-        onProgress: (p) => {
-          const now = performance.now();
-          if (now - lastShown < 5000) return;
-          lastShown = now;
-          const done = p.suites.reduce((a, s) => a + s.done, 0);
-          const total = p.suites.reduce((a, s) => a + s.total, 0);
-          progress(`  ${job.name}: ${done}/${total} images, ${p.imagesPerSecond.toFixed(0)}/s`);
-        },
-      });
-      const images = result.report.suites.reduce((a, s) => a + s.counts.evaluated, 0);
-      progress(`  ${job.name}: ${images} images in ${result.report.suites.length} suites`);
-      return { eval: relative(out, evalDir), suites: result.report.suites.map((s) => s.suite), images };
-    } catch (error) {
-      if (error instanceof JobCancelledError) throw new DemoInterrupted();
-      throw error;
-    } finally {
-      signal?.removeEventListener('abort', onAbort);
-    }
   }
 
   for (const job of jobs) {

@@ -10,6 +10,7 @@ import { parseInteger } from '../cli/options.js';
 import { pythonInterpreter } from './trainer.js';
 import { DemoInterrupted, DemoStageError } from '../../demo/child.js';
 import { runDemo } from '../../demo/run-demo.js';
+import { runStudy } from '../../demo/study.js';
 import { DEFAULT_SYNTH_CONFIG, parseSeeds, PRESETS, type DemoSettings } from '../../demo/settings.js';
 import { DemoStateError } from '../../demo/state.js';
 
@@ -21,6 +22,7 @@ interface DemoOptions {
   lambda?: number;
   evalLimit?: number;
   quiet?: boolean;
+  study?: boolean;
 }
 
 const seedsOption = (raw: string): number[] => {
@@ -91,6 +93,13 @@ export function createDemoCommand(): Command {
         .env('LUAB_DEMO_EVAL_LIMIT')
         .argParser(parseInteger(1)),
     )
+    .addOption(
+      new Option(
+        '--study',
+        'the regime study instead (lambda 1/10/30/100; perfect, realistic, uniform clicks) on the same data, recipe, ' +
+          'epochs and seeds; trainer validation + Backgrounds Challenge; --out default runs/study',
+      ).env('LUAB_DEMO_STUDY'),
+    )
     .addOption(new Option('--quiet', 'no progress lines (errors and the final summary only)').env('LUAB_DEMO_QUIET'))
     .addHelpText(
       'after',
@@ -98,8 +107,14 @@ export function createDemoCommand(): Command {
         'LUAB_PYTHON (default /usr/bin/python3). Exit codes: 0 done, 1 a stage failed (its log is named), 2 usage\n' +
         'or an --out made with other settings, 130 interrupted. See docs/demo.md.',
     )
-    .action(async (options: DemoOptions) => {
+    .action(async (options: DemoOptions, command: Command) => {
       const settings = settingsFrom(options);
+      if (options.study && options.lambda !== undefined) {
+        // every study point has its own lambda (demo/study.ts): a global one would be silently ignored
+        console.error('luab demo: --lambda does not apply to --study (its points set lambda 1, 10, 30, 100)');
+        process.exit(2);
+      }
+      if (options.study && command.getOptionValueSource('out') === 'default') options.out = 'runs/study';
       const controller = new AbortController();
       const stop = () => controller.abort();
       process.once('SIGINT', stop);
@@ -107,18 +122,20 @@ export function createDemoCommand(): Command {
       const started = performance.now();
       const minutes = () => ((performance.now() - started) / 60_000).toFixed(1);
       try {
-        const result = await runDemo({
+        const run = {
           outDir: options.out,
           settings,
           python: pythonInterpreter(),
           signal: controller.signal,
-          progress: (line) => {
+          progress: (line: string) => {
             if (!options.quiet) console.error(`luab demo ${minutes()} min ${line}`);
           },
-        });
+        };
+        const result = options.study ? await runStudy(run) : await runDemo(run);
+        const files = 'files' in result ? result.files : result.reportFiles;
         console.log(
           `luab demo: done in ${minutes()} min (${result.ran.length} stage(s) run, ${result.skipped.length} done earlier); ` +
-            `reports: ${result.reportFiles.join(', ')}`,
+            `reports: ${files.join(', ')}`,
         );
       } catch (error) {
         if (error instanceof DemoInterrupted) {

@@ -1,4 +1,4 @@
-"""ImageNet-AB XML: every field of the released sample, the three target rules, and malformed files."""
+"""ImageNet-AB XML: every field of the released sample, the target rules, and malformed files."""
 
 from __future__ import annotations
 
@@ -69,6 +69,20 @@ def test_literal_none_records_and_no_selected_block(tmp_path):
     record = parse_imagenet_ab_xml(path)
     assert record.annotators[0].hovered_records == () and record.annotators[0].mouse_tracking == ()
     assert point_target(record) is None  # no target: the dataset gives weight 0
+
+
+def test_box_centre_rule_is_the_largest_box_centre_on_the_selected_images_only(tmp_path):
+    size = "<size><width>200</width><height>100</height><depth>3</depth></size>"
+    small = "<object><name>n1</name><bndbox><xmin>0</xmin><ymin>0</ymin><xmax>20</xmax><ymax>20</ymax></bndbox></object>"
+    large = "<object><name>n1</name><bndbox><xmin>100</xmin><ymin>20</ymin><xmax>180</xmax><ymax>80</ymax></bndbox></object>"
+    clicked = block("True", [(1, 0.1, 0.9)])
+    record = parse_imagenet_ab_xml(write(tmp_path, size + small + large + clicked))
+    assert point_target(record, "box-centre") == pytest.approx((0.7, 0.5))  # (100+180)/2/200, (20+80)/2/100
+    # no selected block: no target under any rule, so the oracle regresses exactly the images the clicks do
+    unselected = parse_imagenet_ab_xml(write(tmp_path, size + large + block("False", [(1, 0.1, 0.9), (2, 0.2, 0.2)])))
+    assert point_target(unselected, "box-centre") is None
+    no_box = parse_imagenet_ab_xml(write(tmp_path, size + clicked))
+    assert point_target(no_box, "box-centre") is None
 
 
 def test_box_and_size_and_unknown_fields(tmp_path):

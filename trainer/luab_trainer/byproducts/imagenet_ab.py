@@ -21,8 +21,10 @@ from .errors import ByproductFormatError, SkipCounter
 #: The point-target rules. ``first-selected-mean`` is the official loader's: the mean over the annotators whose
 #: block ended ``selected`` of that block's FIRST click. ``last-selected``: the same mean of each such block's LAST
 #: click (the click that left it selected). ``last-click``: the single latest click (by time) among those blocks,
-#: the paper's "final click" wording taken literally: one annotator, no averaging.
-TARGET_RULES = ("first-selected-mean", "last-selected", "last-click")
+#: the paper's "final click" wording taken literally: one annotator, no averaging. ``box-centre``: an oracle for the
+#: regime study (issue 13's click-noise axis), not a byproduct: on the same images (a block ended selected), the
+#: centre of the largest ground-truth box, i.e. a perfect click; an image without a box or a size has no target.
+TARGET_RULES = ("first-selected-mean", "last-selected", "last-click", "box-centre")
 
 # A click is on the displayed image, so it is a fraction in [0, 1]; allow a hair of float noise at the edges and
 # clamp it, but a click further out is a broken record, not a target.
@@ -275,11 +277,23 @@ def point_target(record: ImageNetABRecord, rule: str = "first-selected-mean") ->
             raise ByproductFormatError(record.path, f"metadata[{index}]/selectedRecord", "selected is True but no click")
     if not selected:
         return None
+    if rule == "box-centre":
+        return _largest_box_centre(record)
     if rule == "last-click":
         latest = max((click for _, block in selected for click in block.selected_records), key=lambda c: c.time)
         return latest.x, latest.y
     picks = [block.selected_records[0 if rule == "first-selected-mean" else -1] for _, block in selected]
     return sum(p.x for p in picks) / len(picks), sum(p.y for p in picks) / len(picks)
+
+
+def _largest_box_centre(record: ImageNetABRecord) -> Optional[tuple[float, float]]:
+    """The centre of the largest box in fractions of the image: (xmin + xmax) / 2 over the width, the centre that the
+    validation's point error is measured against (engine.py), so a perfect click has error 0."""
+    size = record.image_size
+    if not record.boxes or size is None:
+        return None
+    box = max(record.boxes, key=lambda b: (b.xmax - b.xmin) * (b.ymax - b.ymin))
+    return (box.xmin + box.xmax) / 2 / size[0], (box.ymin + box.ymax) / 2 / size[1]
 
 
 def read_with_target(

@@ -1,0 +1,251 @@
+/**
+ * `luab demo --study`: issue 13's regime study on the demo's data and recipe (settings.ts: sizes, epochs, seeds).
+ * Two axes, each point trained per seed exactly as the demo trains its models (trainer-args.ts), exported, and
+ * evaluated on the Backgrounds Challenge through a served repository:
+ *
+ * - lambda: LUAB at 1, 10, 30, 100 (realistic clicks: the simulated annotator, first-selected-mean), with the
+ *   baseline (no point head) as lambda 0;
+ * - click noise at lambda 10: perfect clicks (the box centre, the trainer's `box-centre` oracle rule, on the
+ *   images an annotator selected), the realistic annotator, uniform points (Rand, fresh per step).
+ *
+ * Resumable as the demo is (demo-state.json in OUT, a folder tied to its settings): a rerun skips every finished
+ * stage, and `--seeds` may grow. The tables go to OUT/study.md and OUT/study.json (study-table.ts).
+ */
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import type { RunReport } from '../eval/types.js';
+import { packageRoot } from '../server/util/package-root.js';
+import { DemoInterrupted, DemoStageError, runChild } from './child.js';
+import { evaluateModel } from './evaluate.js';
+import { startDemoServer, type DemoServer } from './server-process.js';
+import { fingerprintOf, type DemoSettings, type Objective } from './settings.js';
+import { DemoState } from './state.js';
+import { studyMarkdown, type Comparison, type StudyRunResult } from './study-table.js';
+import { runSynthStage } from './synth-stage.js';
+import { describeEpoch, resumeArgs, trainArgs } from './trainer-args.js';
+
+export interface StudyPoint {
+  id: string;
+  label: string;
+  objective: Objective;
+  lambda?: number;
+  targetRule?: string;
+}
+
+export const STUDY_POINTS: StudyPoint[] = [
+  { id: 'baseline', label: 'baseline (λ 0)', objective: 'baseline' },
+  { id: 'luab-l1', label: 'LUAB λ 1', objective: 'luab', lambda: 1 },
+  { id: 'luab-l10', label: 'LUAB λ 10 (realistic clicks)', objective: 'luab', lambda: 10 },
+  { id: 'luab-l30', label: 'LUAB λ 30', objective: 'luab', lambda: 30 },
+  { id: 'luab-l100', label: 'LUAB λ 100', objective: 'luab', lambda: 100 },
+  {
+    id: 'luab-perfect-l10',
+    label: 'LUAB λ 10, perfect clicks',
+    objective: 'luab',
+    lambda: 10,
+    targetRule: 'box-centre',
+  },
+  { id: 'rand-l10', label: 'Rand λ 10 (uniform points)', objective: 'rand', lambda: 10 },
+];
+
+export const STUDY_COMPARISONS: Comparison[] = [
+  ...STUDY_POINTS.filter((p) => p.id !== 'baseline').map((p) => ({ a: p.id, b: 'baseline' })),
+  { a: 'luab-l10', b: 'rand-l10' },
+  { a: 'luab-perfect-l10', b: 'rand-l10' },
+  { a: 'luab-perfect-l10', b: 'luab-l10' },
+];
+
+/** The study's one suite: background shift, where the paper's claims are. */
+const STUDY_SUITES = ['bg-challenge'];
+
+export interface StudyRunOptions {
+  outDir: string;
+  settings: DemoSettings;
+  python: string;
+  progress: (line: string) => void;
+  signal?: AbortSignal;
+}
+
+export interface StudyResult {
+  outDir: string;
+  ran: string[];
+  skipped: string[];
+  files: string[];
+}
+
+interface StudyJob {
+  point: StudyPoint;
+  seed: number;
+  name: string;
+  runDir: string;
+  checkpoint: string;
+}
+
+const seconds = (since: number) => Math.round((performance.now() - since) / 100) / 10;
+
+/** The last epoch line of a run's log.jsonl. */
+function lastEpoch(runDir: string): Record<string, unknown> {
+  const lines = readFileSync(join(runDir, 'log.jsonl'), 'utf8').trim().split('\n');
+  return JSON.parse(lines[lines.length - 1]) as Record<string, unknown>;
+}
+
+const numberOr = (value: unknown): number | undefined =>
+  typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+
+export async function runStudy(options: StudyRunOptions): Promise<StudyResult> {
+  const { settings, progress, signal } = options;
+  const out = resolve(options.outDir);
+  const root = packageRoot();
+  const luab = join(root, 'bin', 'luab.js');
+  const logs = join(out, 'logs');
+  const dataDir = join(out, 'data');
+  const modelsDir = join(out, 'models');
+  mkdirSync(logs, { recursive: true });
+  const state = DemoState.open(out, { ...fingerprintOf(settings), study: STUDY_POINTS });
+  const trainerEnv = { PYTHONPATH: [join(root, 'trainer'), process.env.PYTHONPATH].filter(Boolean).join(':') };
+  const jobs: StudyJob[] = settings.seeds.flatMap((seed) =>
+    STUDY_POINTS.map((point) => {
+      const runDir = join(out, 'runs', `${point.id}-s${seed}`);
+      return {
+        point,
+        seed,
+        name: `study-${point.id}-s${seed}`,
+        runDir,
+        checkpoint: join(runDir, 'checkpoint-last.pth'),
+      };
+    }),
+  );
+  const stageNames = [
+    'synth',
+    ...jobs.flatMap((j) => [`train/${j.name}`, `export/${j.name}`]),
+    ...jobs.map((j) => `eval/${j.name}`),
+    'summary',
+  ];
+  const ran: string[] = [];
+  const skipped: string[] = [];
+  const stage = async (name: string, work: () => Promise<Record<string, unknown>>): Promise<void> => {
+    if (signal?.aborted) throw new DemoInterrupted();
+    const label = `[${stageNames.indexOf(name) + 1}/${stageNames.length}] ${name}`;
+    const earlier = state.done(name);
+    if (earlier) {
+      skipped.push(name);
+      progress(`${label}: done earlier (${earlier.finishedAt}), skipped`);
+      return;
+    }
+    progress(`${label} ...`);
+    const started = performance.now();
+    const outputs = await work();
+    state.finish(name, seconds(started), outputs);
+    ran.push(name);
+    progress(`${label}: done in ${seconds(started)} s`);
+  };
+
+  await stage('synth', () => runSynthStage(luab, settings, out, dataDir, signal));
+
+  for (const job of jobs) {
+    await stage(`train/${job.name}`, async () => {
+      const resuming = existsSync(job.checkpoint);
+      const args = resuming
+        ? resumeArgs(job.checkpoint)
+        : trainArgs(root, {
+            objective: job.point.objective,
+            seed: job.seed,
+            epochs: settings.epochs,
+            dataDir,
+            runsDir: join(out, 'runs'),
+            experiment: `${job.point.id}-s${job.seed}`,
+            lambda: job.point.lambda,
+            targetRule: job.point.targetRule,
+            quick: settings.quick,
+          });
+      if (resuming) progress(`  continuing from ${relative(out, job.checkpoint)}`);
+      await runChild(options.python, args, {
+        env: trainerEnv,
+        logFile: join(logs, `train-${job.name}.log`),
+        signal,
+        what: `training ${job.name}`,
+        onStdoutLine: (line) => {
+          const text = describeEpoch(line);
+          if (text) progress(`  ${job.name}: ${text}`);
+        },
+      });
+      return { run: relative(out, job.runDir) };
+    });
+    await stage(`export/${job.name}`, async () => {
+      const modelDir = join(modelsDir, job.name);
+      rmSync(modelDir, { recursive: true, force: true }); // a cut-short export starts afresh: version 1
+      await runChild(
+        options.python,
+        ['-m', 'luab_trainer', 'export', '--checkpoint', job.checkpoint, '--to', modelDir, '--description',
+          `luab demo --study: small CNN, ${job.point.label}, seed ${job.seed}, ${settings.epochs} epochs`], // prettier-ignore
+        { env: trainerEnv, logFile: join(logs, `export-${job.name}.log`), signal, what: `export of ${job.name}` },
+      );
+      if (!existsSync(join(modelDir, '1', 'model.onnx'))) {
+        throw new DemoStageError(`export of ${job.name}: no ${relative(out, join(modelDir, '1', 'model.onnx'))}`);
+      }
+      return { model: job.name, folder: relative(out, modelDir) };
+    });
+  }
+
+  let server: DemoServer | undefined;
+  try {
+    for (const job of jobs) {
+      await stage(`eval/${job.name}`, async () => {
+        if (!server) {
+          server = await startDemoServer(luab, modelsDir, join(logs, 'serve.log'));
+          progress(`  luab serve (pid ${server.pid}) on ${server.address}`);
+        }
+        return evaluateModel({
+          model: job.name,
+          endpoint: server.address,
+          out,
+          dataDir,
+          evalDir: join(out, 'eval', job.name),
+          suites: STUDY_SUITES,
+          limit: settings.evalLimit,
+          bgcMaxBackgrounds: settings.bgcMaxBackgrounds,
+          progress,
+          signal,
+        });
+      });
+    }
+  } finally {
+    if (server) {
+      await (server as DemoServer).stop();
+      progress(`  luab serve (pid ${(server as DemoServer).pid}) stopped`);
+    }
+  }
+
+  const files = [join(out, 'study.md'), join(out, 'study.json')];
+  // The summary covers this run's seeds: redone whenever the set of runs changes (a folder extended by seeds).
+  const names = jobs.map((j) => j.name);
+  if (JSON.stringify(state.done('summary')?.outputs.runs) !== JSON.stringify(names)) state.forget('summary');
+  await stage('summary', async () => {
+    const results: StudyRunResult[] = jobs.map((job) => {
+      const epoch = lastEpoch(job.runDir);
+      const report = JSON.parse(readFileSync(join(out, 'eval', job.name, 'report.json'), 'utf8')) as RunReport;
+      const bgc = report.suites.find((s) => s.suite === 'bg-challenge')?.metrics ?? {};
+      return {
+        point: job.point.id,
+        seed: job.seed,
+        trainSeconds: state.done(`train/${job.name}`)?.seconds ?? Number.NaN,
+        metrics: {
+          val_top1: numberOr(epoch.val_top1),
+          val_point_acc: numberOr(epoch.val_point_acc),
+          val_point_error: numberOr(epoch.val_point_error),
+          bgc_original: numberOr(bgc.original?.value),
+          bgc_mixed_same: numberOr(bgc.mixed_same?.value),
+          bgc_mixed_rand: numberOr(bgc.mixed_rand?.value),
+          bgc_bg_gap: numberOr(bgc.bg_gap?.value),
+        },
+      };
+    });
+    const heading =
+      `Regime study: small CNN, ${settings.epochs} epochs, seeds ${settings.seeds.join(', ')} ` +
+      `(luab demo --study${settings.quick ? ' --quick' : ''}); mean ± sample std over the seeds.`;
+    writeFileSync(files[0], studyMarkdown(STUDY_POINTS, STUDY_COMPARISONS, results, heading));
+    writeFileSync(files[1], `${JSON.stringify({ settings, points: STUDY_POINTS, runs: results }, null, 2)}\n`);
+    return { runs: names, files: files.map((f) => relative(out, f)) };
+  });
+  return { outDir: out, ran, skipped, files };
+}
