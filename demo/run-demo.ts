@@ -12,11 +12,12 @@ import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { renderRunReports } from '../eval/report/index.js';
 import { packageRoot } from '../server/util/package-root.js';
-import { DemoInterrupted, DemoStageError, runChild } from './child.js';
+import { DemoStageError, runChild } from './child.js';
 import { evaluateModel } from './evaluate.js';
 import { startDemoServer, type DemoServer } from './server-process.js';
 import { fingerprintOf, modelName, OBJECTIVES, type DemoSettings, type Objective } from './settings.js';
 import { DemoState } from './state.js';
+import { stageRunner } from './stages.js';
 import { runSynthStage } from './synth-stage.js';
 import { describeEpoch, resumeArgs, trainArgs } from './trainer-args.js';
 import { writeWsolReport } from './wsol-report.js';
@@ -46,8 +47,6 @@ interface ModelJob {
   runDir: string;
   checkpoint: string;
 }
-
-const seconds = (since: number) => Math.round((performance.now() - since) / 100) / 10;
 
 export async function runDemo(options: DemoRunOptions): Promise<DemoResult> {
   const { settings, progress, signal } = options;
@@ -79,30 +78,7 @@ export async function runDemo(options: DemoRunOptions): Promise<DemoResult> {
     ...jobs.map((j) => `wsol/${j.name}`),
     'report',
   ];
-  const ran: string[] = [];
-  const skipped: string[] = [];
-  const check = () => {
-    if (signal?.aborted) throw new DemoInterrupted();
-  };
-
-  /** Runs a stage unless the state says it is finished; `work` returns the stage's outputs. */
-  const stage = async (name: string, work: () => Promise<Record<string, unknown>>): Promise<void> => {
-    check();
-    const n = stageNames.indexOf(name) + 1;
-    const label = `[${n}/${stageNames.length}] ${name}`;
-    const earlier = state.done(name);
-    if (earlier) {
-      skipped.push(name);
-      progress(`${label}: done earlier (${earlier.finishedAt}), skipped`);
-      return;
-    }
-    progress(`${label} ...`);
-    const started = performance.now();
-    const outputs = await work();
-    state.finish(name, seconds(started), outputs);
-    ran.push(name);
-    progress(`${label}: done in ${seconds(started)} s`);
-  };
+  const { stage, ran, skipped } = stageRunner(state, stageNames, progress, signal);
 
   await stage('synth', () => runSynthStage(luab, settings, out, dataDir, signal));
 

@@ -15,11 +15,12 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join, relative, resolve } from 'node:path';
 import type { RunReport } from '../eval/types.js';
 import { packageRoot } from '../server/util/package-root.js';
-import { DemoInterrupted, DemoStageError, runChild } from './child.js';
+import { DemoStageError, runChild } from './child.js';
 import { evaluateModel } from './evaluate.js';
 import { startDemoServer, type DemoServer } from './server-process.js';
 import { fingerprintOf, type DemoSettings, type Objective } from './settings.js';
 import { DemoState } from './state.js';
+import { stageRunner } from './stages.js';
 import { studyMarkdown, type Comparison, type StudyRunResult } from './study-table.js';
 import { runSynthStage } from './synth-stage.js';
 import { describeEpoch, resumeArgs, trainArgs } from './trainer-args.js';
@@ -81,8 +82,6 @@ interface StudyJob {
   checkpoint: string;
 }
 
-const seconds = (since: number) => Math.round((performance.now() - since) / 100) / 10;
-
 /** The last epoch line of a run's log.jsonl. */
 function lastEpoch(runDir: string): Record<string, unknown> {
   const lines = readFileSync(join(runDir, 'log.jsonl'), 'utf8').trim().split('\n');
@@ -121,24 +120,7 @@ export async function runStudy(options: StudyRunOptions): Promise<StudyResult> {
     ...jobs.map((j) => `eval/${j.name}`),
     'summary',
   ];
-  const ran: string[] = [];
-  const skipped: string[] = [];
-  const stage = async (name: string, work: () => Promise<Record<string, unknown>>): Promise<void> => {
-    if (signal?.aborted) throw new DemoInterrupted();
-    const label = `[${stageNames.indexOf(name) + 1}/${stageNames.length}] ${name}`;
-    const earlier = state.done(name);
-    if (earlier) {
-      skipped.push(name);
-      progress(`${label}: done earlier (${earlier.finishedAt}), skipped`);
-      return;
-    }
-    progress(`${label} ...`);
-    const started = performance.now();
-    const outputs = await work();
-    state.finish(name, seconds(started), outputs);
-    ran.push(name);
-    progress(`${label}: done in ${seconds(started)} s`);
-  };
+  const { stage, ran, skipped } = stageRunner(state, stageNames, progress, signal);
 
   await stage('synth', () => runSynthStage(luab, settings, out, dataDir, signal));
 
