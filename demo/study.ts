@@ -1,12 +1,17 @@
 /**
  * `luab demo --study`: issue 13's regime study on the demo's data and recipe (settings.ts: sizes, epochs, seeds).
- * Two axes, each point trained per seed exactly as the demo trains its models (trainer-args.ts), exported, and
- * evaluated on the Backgrounds Challenge through a served repository:
+ * Five axes, each point trained per seed exactly as the demo trains its models (trainer-args.ts), exported, and
+ * evaluated on the Backgrounds Challenge (of its own dataset) through a served repository:
  *
  * - lambda: LUAB at 1, 10, 30, 100 (realistic clicks: the simulated annotator, first-selected-mean), with the
  *   baseline (no point head) as lambda 0;
  * - click noise at lambda 10: perfect clicks (the box centre, the trainer's `box-centre` oracle rule, on the
- *   images an annotator selected), the realistic annotator, uniform points (Rand, fresh per step).
+ *   images an annotator selected), the realistic annotator, uniform points (Rand, fresh per step);
+ * - correlation strength: the benchmark generated with rho 0.8 instead of 0.5 (docs/synth.md), baseline and LUAB;
+ * - image size: the benchmark generated at 96 px and the models trained at 96 px, baseline and LUAB;
+ * - backbone: ResNet-18 instead of the small CNN (64 px, the default data), baseline and LUAB.
+ *
+ * Each off-default point is compared with the baseline of its own dataset and backbone, per seed.
  *
  * Resumable as the demo is (demo-state.json in OUT, a folder tied to its settings): a rerun skips every finished
  * stage, and `--seeds` may grow. The tables go to OUT/study.md and OUT/study.json (study-table.ts).
@@ -25,12 +30,32 @@ import { studyMarkdown, type Comparison, type StudyRunResult } from './study-tab
 import { runSynthStage } from './synth-stage.js';
 import { describeEpoch, resumeArgs, trainArgs } from './trainer-args.js';
 
+/** One benchmark the study generates: the demo's synth configuration with these keys layered over it. */
+export interface StudyDataset {
+  id: string;
+  synth: Record<string, unknown>;
+}
+
+export const STUDY_DATASETS: StudyDataset[] = [
+  { id: 'default', synth: {} },
+  { id: 'rho-0.8', synth: { rho: 0.8 } },
+  { id: 'px-96', synth: { image_size: 96 } },
+];
+
 export interface StudyPoint {
   id: string;
   label: string;
   objective: Objective;
   lambda?: number;
   targetRule?: string;
+  /** STUDY_DATASETS id (default: 'default'). */
+  dataset?: string;
+  /** Trainer --model (default: the recipe's small_cnn). */
+  model?: string;
+  /** Trainer --input-size (default: the recipe's 64); the dataset's image size. */
+  inputSize?: number;
+  /** The point this one is compared with, per seed (besides the fixed comparisons below). */
+  versus?: string;
 }
 
 export const STUDY_POINTS: StudyPoint[] = [
@@ -47,10 +72,42 @@ export const STUDY_POINTS: StudyPoint[] = [
     targetRule: 'box-centre',
   },
   { id: 'rand-l10', label: 'Rand λ 10 (uniform points)', objective: 'rand', lambda: 10 },
+  { id: 'baseline-rho08', label: 'baseline, rho 0.8', objective: 'baseline', dataset: 'rho-0.8' },
+  {
+    id: 'luab-l10-rho08',
+    label: 'LUAB λ 10, rho 0.8',
+    objective: 'luab',
+    lambda: 10,
+    dataset: 'rho-0.8',
+    versus: 'baseline-rho08',
+  },
+  { id: 'baseline-96px', label: 'baseline, 96 px', objective: 'baseline', dataset: 'px-96', inputSize: 96 },
+  {
+    id: 'luab-l10-96px',
+    label: 'LUAB λ 10, 96 px',
+    objective: 'luab',
+    lambda: 10,
+    dataset: 'px-96',
+    inputSize: 96,
+    versus: 'baseline-96px',
+  },
+  { id: 'baseline-resnet18', label: 'baseline, ResNet-18', objective: 'baseline', model: 'resnet18' },
+  {
+    id: 'luab-l10-resnet18',
+    label: 'LUAB λ 10, ResNet-18',
+    objective: 'luab',
+    lambda: 10,
+    model: 'resnet18',
+    versus: 'baseline-resnet18',
+  },
 ];
 
+/** A point on the default dataset and backbone, compared with the plain baseline. */
+const onDefaults = (p: StudyPoint) => !p.dataset && !p.model && !p.inputSize;
+
 export const STUDY_COMPARISONS: Comparison[] = [
-  ...STUDY_POINTS.filter((p) => p.id !== 'baseline').map((p) => ({ a: p.id, b: 'baseline' })),
+  ...STUDY_POINTS.filter((p) => p.id !== 'baseline' && onDefaults(p)).map((p) => ({ a: p.id, b: 'baseline' })),
+  ...STUDY_POINTS.filter((p) => p.versus).map((p) => ({ a: p.id, b: p.versus! })),
   { a: 'luab-l10', b: 'rand-l10' },
   { a: 'luab-perfect-l10', b: 'rand-l10' },
   { a: 'luab-perfect-l10', b: 'luab-l10' },
@@ -97,7 +154,9 @@ export async function runStudy(options: StudyRunOptions): Promise<StudyResult> {
   const root = packageRoot();
   const luab = join(root, 'bin', 'luab.js');
   const logs = join(out, 'logs');
-  const dataDir = join(out, 'data');
+  const dataDirOf = (dataset = 'default') => join(out, dataset === 'default' ? 'data' : `data-${dataset}`);
+  const datasets = STUDY_DATASETS.filter((d) => STUDY_POINTS.some((p) => (p.dataset ?? 'default') === d.id));
+  const synthStage = (d: StudyDataset) => (d.id === 'default' ? 'synth' : `synth/${d.id}`);
   const modelsDir = join(out, 'models');
   mkdirSync(logs, { recursive: true });
   const state = DemoState.open(out, { ...fingerprintOf(settings), study: STUDY_POINTS });
@@ -115,14 +174,16 @@ export async function runStudy(options: StudyRunOptions): Promise<StudyResult> {
     }),
   );
   const stageNames = [
-    'synth',
+    ...datasets.map(synthStage),
     ...jobs.flatMap((j) => [`train/${j.name}`, `export/${j.name}`]),
     ...jobs.map((j) => `eval/${j.name}`),
     'summary',
   ];
   const { stage, ran, skipped } = stageRunner(state, stageNames, progress, signal);
 
-  await stage('synth', () => runSynthStage(luab, settings, out, dataDir, signal));
+  for (const d of datasets) {
+    await stage(synthStage(d), () => runSynthStage(luab, settings, out, dataDirOf(d.id), signal, d.synth));
+  }
 
   for (const job of jobs) {
     await stage(`train/${job.name}`, async () => {
@@ -133,11 +194,13 @@ export async function runStudy(options: StudyRunOptions): Promise<StudyResult> {
             objective: job.point.objective,
             seed: job.seed,
             epochs: settings.epochs,
-            dataDir,
+            dataDir: dataDirOf(job.point.dataset),
             runsDir: join(out, 'runs'),
             experiment: `${job.point.id}-s${job.seed}`,
             lambda: job.point.lambda,
             targetRule: job.point.targetRule,
+            model: job.point.model,
+            inputSize: job.point.inputSize,
             quick: settings.quick,
           });
       if (resuming) progress(`  continuing from ${relative(out, job.checkpoint)}`);
@@ -159,7 +222,7 @@ export async function runStudy(options: StudyRunOptions): Promise<StudyResult> {
       await runChild(
         options.python,
         ['-m', 'luab_trainer', 'export', '--checkpoint', job.checkpoint, '--to', modelDir, '--description',
-          `luab demo --study: small CNN, ${job.point.label}, seed ${job.seed}, ${settings.epochs} epochs`], // prettier-ignore
+          `luab demo --study: ${job.point.model ?? 'small CNN'}, ${job.point.label}, seed ${job.seed}, ${settings.epochs} epochs`], // prettier-ignore
         { env: trainerEnv, logFile: join(logs, `export-${job.name}.log`), signal, what: `export of ${job.name}` },
       );
       if (!existsSync(join(modelDir, '1', 'model.onnx'))) {
@@ -181,7 +244,7 @@ export async function runStudy(options: StudyRunOptions): Promise<StudyResult> {
           model: job.name,
           endpoint: server.address,
           out,
-          dataDir,
+          dataDir: dataDirOf(job.point.dataset),
           evalDir: join(out, 'eval', job.name),
           suites: STUDY_SUITES,
           limit: settings.evalLimit,
@@ -223,7 +286,7 @@ export async function runStudy(options: StudyRunOptions): Promise<StudyResult> {
       };
     });
     const heading =
-      `Regime study: small CNN, ${settings.epochs} epochs, seeds ${settings.seeds.join(', ')} ` +
+      `Regime study: small CNN at 64 px unless the point says otherwise, ${settings.epochs} epochs, seeds ${settings.seeds.join(', ')} ` +
       `(luab demo --study${settings.quick ? ' --quick' : ''}); mean ± sample std over the seeds.`;
     writeFileSync(files[0], studyMarkdown(STUDY_POINTS, STUDY_COMPARISONS, results, heading));
     writeFileSync(files[1], `${JSON.stringify({ settings, points: STUDY_POINTS, runs: results }, null, 2)}\n`);

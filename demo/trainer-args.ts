@@ -18,6 +18,10 @@ export interface TrainRun {
   lambda?: number;
   /** --target-rule; undefined: the config's (first-selected-mean). */
   targetRule?: string;
+  /** --model; undefined: the config's (small_cnn). */
+  model?: string;
+  /** --input-size; undefined: the config's (64). */
+  inputSize?: number;
   /** `luab synth --small` data: fewer images than the recipe's batch. */
   quick: boolean;
 }
@@ -43,6 +47,8 @@ export function trainArgs(root: string, run: TrainRun): string[] {
     '--no-progress',
     ...(run.lambda !== undefined ? ['--point-lambda', String(run.lambda)] : []),
     ...(run.targetRule !== undefined ? ['--target-rule', run.targetRule] : []),
+    ...(run.model !== undefined ? ['--model', run.model] : []),
+    ...(run.inputSize !== undefined ? ['--input-size', String(run.inputSize)] : []),
     // Quick runs: 108 training images (luab synth --small) are fewer than the recipe's batch of 128, and
     // worker processes cost more to start than they save.
     ...(run.quick ? ['--batch-size', '32', '--workers', '0'] : []),

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { STUDY_POINTS } from '../demo/study.js';
 import { pairedDifference, studyMarkdown, STUDY_METRICS, type StudyRunResult } from '../demo/study-table.js';
 import { runLuab, type CliResult } from './helpers/luab-cli.js';
@@ -108,6 +108,12 @@ describe('luab demo --study --quick end to end', function () {
       assert.equal(provenance.objective, point.objective, name);
       if (point.lambda !== undefined) assert.equal(provenance.lambda, point.lambda, name);
       assert.equal(provenance.data.target_rule, point.targetRule ?? 'first-selected-mean', name);
+      // the off-default axes: each point's own backbone, input size and benchmark (rho 0.8, 96 px)
+      assert.equal(provenance.model, point.model ?? 'small_cnn', name);
+      const config = JSON.parse(readFileSync(join(out, 'models', name, 'config.json'), 'utf8'));
+      assert.equal(config.input.height, point.inputSize ?? 64, name);
+      const data = join(out, point.dataset ? `data-${point.dataset}` : 'data');
+      assert.equal(resolve(provenance.data.data_dir), data, name);
       const report = JSON.parse(readFileSync(join(out, 'eval', name, 'report.json'), 'utf8'));
       assert.deepEqual(
         report.suites.map((s: { suite: string }) => s.suite),
@@ -125,6 +131,14 @@ describe('luab demo --study --quick end to end', function () {
     const md = readFileSync(join(out, 'study.md'), 'utf8');
     for (const point of STUDY_POINTS) assert.ok(md.includes(`| ${point.label} | 0 |`), point.label);
     assert.match(md, /LUAB λ 10 \(realistic clicks\) − Rand λ 10 \(uniform points\)/);
+    // an off-default point is compared with the baseline of its own dataset and backbone, not the default one
+    assert.match(md, /LUAB λ 10, ResNet-18 − baseline, ResNet-18/);
+    assert.doesNotMatch(md, /LUAB λ 10, ResNet-18 − baseline \(λ 0\)/);
+    // the benchmarks were generated as the axes say: rho in the generator's configuration, 96 px images
+    const manifest = (dir: string) => JSON.parse(readFileSync(join(out, dir, 'manifest.json'), 'utf8'));
+    assert.equal(manifest('data-rho-0.8').config.rho, 0.8);
+    assert.equal(manifest('data').config.rho, 0.5);
+    assert.equal(manifest('data-px-96').config.image_size, 96);
   });
 
   it('a rerun redoes no stage', () => {
