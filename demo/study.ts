@@ -52,8 +52,6 @@ export interface StudyPoint {
   dataset?: string;
   /** Trainer --model (default: the recipe's small_cnn). */
   model?: string;
-  /** Trainer --input-size (default: the recipe's 64); the dataset's image size. */
-  inputSize?: number;
   /** The point this one is compared with, per seed (besides the fixed comparisons below). */
   versus?: string;
 }
@@ -81,14 +79,13 @@ export const STUDY_POINTS: StudyPoint[] = [
     dataset: 'rho-0.8',
     versus: 'baseline-rho08',
   },
-  { id: 'baseline-96px', label: 'baseline, 96 px', objective: 'baseline', dataset: 'px-96', inputSize: 96 },
+  { id: 'baseline-96px', label: 'baseline, 96 px', objective: 'baseline', dataset: 'px-96' },
   {
     id: 'luab-l10-96px',
     label: 'LUAB λ 10, 96 px',
     objective: 'luab',
     lambda: 10,
     dataset: 'px-96',
-    inputSize: 96,
     versus: 'baseline-96px',
   },
   { id: 'baseline-resnet18', label: 'baseline, ResNet-18', objective: 'baseline', model: 'resnet18' },
@@ -103,7 +100,13 @@ export const STUDY_POINTS: StudyPoint[] = [
 ];
 
 /** A point on the default dataset and backbone, compared with the plain baseline. */
-const onDefaults = (p: StudyPoint) => !p.dataset && !p.model && !p.inputSize;
+const onDefaults = (p: StudyPoint) => !p.dataset && !p.model;
+
+/** The trainer's --input-size of a point: its dataset's image size (undefined: the recipe's 64). */
+export function inputSizeOf(point: StudyPoint): number | undefined {
+  const size = STUDY_DATASETS.find((d) => d.id === (point.dataset ?? 'default'))?.synth.image_size;
+  return typeof size === 'number' ? size : undefined;
+}
 
 export const STUDY_COMPARISONS: Comparison[] = [
   ...STUDY_POINTS.filter((p) => p.id !== 'baseline' && onDefaults(p)).map((p) => ({ a: p.id, b: 'baseline' })),
@@ -200,7 +203,7 @@ export async function runStudy(options: StudyRunOptions): Promise<StudyResult> {
             lambda: job.point.lambda,
             targetRule: job.point.targetRule,
             model: job.point.model,
-            inputSize: job.point.inputSize,
+            inputSize: inputSizeOf(job.point),
             quick: settings.quick,
           });
       if (resuming) progress(`  continuing from ${relative(out, job.checkpoint)}`);

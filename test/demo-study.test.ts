@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { STUDY_POINTS } from '../demo/study.js';
+import { inputSizeOf, STUDY_POINTS } from '../demo/study.js';
 import { pairedDifference, studyMarkdown, STUDY_METRICS, type StudyRunResult } from '../demo/study-table.js';
 import { runLuab, type CliResult } from './helpers/luab-cli.js';
 
@@ -104,14 +104,14 @@ describe('luab demo --study --quick end to end', function () {
     assert.equal(first.code, 0, first.stderr);
     for (const point of STUDY_POINTS) {
       const name = `study-${point.id}-s0`;
-      const provenance = JSON.parse(readFileSync(join(out, 'models', name, 'config.json'), 'utf8')).provenance;
+      const config = JSON.parse(readFileSync(join(out, 'models', name, 'config.json'), 'utf8'));
+      const provenance = config.provenance;
       assert.equal(provenance.objective, point.objective, name);
       if (point.lambda !== undefined) assert.equal(provenance.lambda, point.lambda, name);
       assert.equal(provenance.data.target_rule, point.targetRule ?? 'first-selected-mean', name);
       // the off-default axes: each point's own backbone, input size and benchmark (rho 0.8, 96 px)
       assert.equal(provenance.model, point.model ?? 'small_cnn', name);
-      const config = JSON.parse(readFileSync(join(out, 'models', name, 'config.json'), 'utf8'));
-      assert.equal(config.input.height, point.inputSize ?? 64, name);
+      assert.equal(config.input.height, inputSizeOf(point) ?? 64, name);
       const data = join(out, point.dataset ? `data-${point.dataset}` : 'data');
       assert.equal(resolve(provenance.data.data_dir), data, name);
       const report = JSON.parse(readFileSync(join(out, 'eval', name, 'report.json'), 'utf8'));
