@@ -14,7 +14,7 @@
  * Each off-default point is compared with the baseline of its own dataset and backbone, per seed.
  *
  * Resumable as the demo is (demo-state.json in OUT, a folder tied to its settings): a rerun skips every finished
- * stage, and `--seeds` may grow. The tables go to OUT/study.md and OUT/study.json (study-table.ts).
+ * stage, and `--seeds` and `--points` (a subset of the points) may grow. The tables go to OUT/study.md and OUT/study.json (study-table.ts).
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
@@ -116,12 +116,54 @@ export const STUDY_COMPARISONS: Comparison[] = [
   { a: 'luab-perfect-l10', b: 'luab-l10' },
 ];
 
+/** The points of `--points a,b` in STUDY_POINTS' order; an unknown or repeated id is an error naming the known ones. */
+export function selectPoints(ids: string[] | undefined): StudyPoint[] {
+  if (ids === undefined) return STUDY_POINTS;
+  const known = new Set(STUDY_POINTS.map((p) => p.id));
+  const unknown = ids.filter((id) => !known.has(id));
+  if (unknown.length > 0) {
+    throw new Error(`unknown study point(s) ${unknown.join(', ')} (points: ${[...known].join(', ')})`);
+  }
+  if (ids.length === 0) throw new Error('no study point given');
+  if (new Set(ids).size !== ids.length) throw new Error(`a study point is listed twice in ${ids.join(',')}`);
+  return STUDY_POINTS.filter((p) => ids.includes(p.id));
+}
+
+/** Where the study keeps a dataset's benchmark, a run's checkpoint and logs, under OUT. */
+export const dataDirOf = (out: string, dataset = 'default'): string =>
+  join(out, dataset === 'default' ? 'data' : `data-${dataset}`);
+
+/** The trainer command line of one point and seed: its objective, lambda, target rule, backbone and data. */
+export function studyTrainArgs(
+  root: string,
+  out: string,
+  settings: DemoSettings,
+  point: StudyPoint,
+  seed: number,
+): string[] {
+  return trainArgs(root, {
+    objective: point.objective,
+    seed,
+    epochs: settings.epochs,
+    dataDir: dataDirOf(out, point.dataset),
+    runsDir: join(out, 'runs'),
+    experiment: `${point.id}-s${seed}`,
+    lambda: point.lambda,
+    targetRule: point.targetRule,
+    model: point.model,
+    inputSize: inputSizeOf(point),
+    quick: settings.quick,
+  });
+}
+
 /** The study's one suite: background shift, where the paper's claims are. */
 const STUDY_SUITES = ['bg-challenge'];
 
 export interface StudyRunOptions {
   outDir: string;
   settings: DemoSettings;
+  /** STUDY_POINTS ids to train (undefined: every point); a folder can be extended by more points later. */
+  points?: string[];
   python: string;
   progress: (line: string) => void;
   signal?: AbortSignal;
@@ -157,15 +199,15 @@ export async function runStudy(options: StudyRunOptions): Promise<StudyResult> {
   const root = packageRoot();
   const luab = join(root, 'bin', 'luab.js');
   const logs = join(out, 'logs');
-  const dataDirOf = (dataset = 'default') => join(out, dataset === 'default' ? 'data' : `data-${dataset}`);
-  const datasets = STUDY_DATASETS.filter((d) => STUDY_POINTS.some((p) => (p.dataset ?? 'default') === d.id));
+  const points = selectPoints(options.points);
+  const datasets = STUDY_DATASETS.filter((d) => points.some((p) => (p.dataset ?? 'default') === d.id));
   const synthStage = (d: StudyDataset) => (d.id === 'default' ? 'synth' : `synth/${d.id}`);
   const modelsDir = join(out, 'models');
   mkdirSync(logs, { recursive: true });
   const state = DemoState.open(out, { ...fingerprintOf(settings), study: STUDY_POINTS });
   const trainerEnv = { PYTHONPATH: [join(root, 'trainer'), process.env.PYTHONPATH].filter(Boolean).join(':') };
   const jobs: StudyJob[] = settings.seeds.flatMap((seed) =>
-    STUDY_POINTS.map((point) => {
+    points.map((point) => {
       const runDir = join(out, 'runs', `${point.id}-s${seed}`);
       return {
         point,
@@ -185,27 +227,13 @@ export async function runStudy(options: StudyRunOptions): Promise<StudyResult> {
   const { stage, ran, skipped } = stageRunner(state, stageNames, progress, signal);
 
   for (const d of datasets) {
-    await stage(synthStage(d), () => runSynthStage(luab, settings, out, dataDirOf(d.id), signal, d.synth));
+    await stage(synthStage(d), () => runSynthStage(luab, settings, out, dataDirOf(out, d.id), signal, d.synth));
   }
 
   for (const job of jobs) {
     await stage(`train/${job.name}`, async () => {
       const resuming = existsSync(job.checkpoint);
-      const args = resuming
-        ? resumeArgs(job.checkpoint)
-        : trainArgs(root, {
-            objective: job.point.objective,
-            seed: job.seed,
-            epochs: settings.epochs,
-            dataDir: dataDirOf(job.point.dataset),
-            runsDir: join(out, 'runs'),
-            experiment: `${job.point.id}-s${job.seed}`,
-            lambda: job.point.lambda,
-            targetRule: job.point.targetRule,
-            model: job.point.model,
-            inputSize: inputSizeOf(job.point),
-            quick: settings.quick,
-          });
+      const args = resuming ? resumeArgs(job.checkpoint) : studyTrainArgs(root, out, settings, job.point, job.seed);
       if (resuming) progress(`  continuing from ${relative(out, job.checkpoint)}`);
       await runChild(options.python, args, {
         env: trainerEnv,
@@ -247,7 +275,7 @@ export async function runStudy(options: StudyRunOptions): Promise<StudyResult> {
           model: job.name,
           endpoint: server.address,
           out,
-          dataDir: dataDirOf(job.point.dataset),
+          dataDir: dataDirOf(out, job.point.dataset),
           evalDir: join(out, 'eval', job.name),
           suites: STUDY_SUITES,
           limit: settings.evalLimit,
@@ -292,7 +320,7 @@ export async function runStudy(options: StudyRunOptions): Promise<StudyResult> {
       `Regime study: small CNN at 64 px unless the point says otherwise, ${settings.epochs} epochs, seeds ${settings.seeds.join(', ')} ` +
       `(luab demo --study${settings.quick ? ' --quick' : ''}); mean ± sample std over the seeds.`;
     writeFileSync(files[0], studyMarkdown(STUDY_POINTS, STUDY_COMPARISONS, results, heading));
-    writeFileSync(files[1], `${JSON.stringify({ settings, points: STUDY_POINTS, runs: results }, null, 2)}\n`);
+    writeFileSync(files[1], `${JSON.stringify({ settings, points, runs: results }, null, 2)}\n`);
     return { runs: names, files: files.map((f) => relative(out, f)) };
   });
   return { outDir: out, ran, skipped, files };

@@ -10,7 +10,7 @@ import { parseInteger } from '../cli/options.js';
 import { pythonInterpreter } from './trainer.js';
 import { DemoInterrupted, DemoStageError } from '../../demo/child.js';
 import { runDemo } from '../../demo/run-demo.js';
-import { runStudy } from '../../demo/study.js';
+import { runStudy, selectPoints } from '../../demo/study.js';
 import { DEFAULT_SYNTH_CONFIG, parseSeeds, PRESETS, type DemoSettings } from '../../demo/settings.js';
 import { DemoStateError } from '../../demo/state.js';
 
@@ -23,6 +23,7 @@ interface DemoOptions {
   evalLimit?: number;
   quiet?: boolean;
   study?: boolean;
+  points?: string[];
 }
 
 const seedsOption = (raw: string): number[] => {
@@ -100,6 +101,14 @@ export function createDemoCommand(): Command {
           'epochs and seeds; trainer validation + Backgrounds Challenge; --out default runs/study',
       ).env('LUAB_DEMO_STUDY'),
     )
+    .addOption(
+      new Option(
+        '--points <ids>',
+        'with --study: only these points, comma-separated (e.g. baseline,luab-l10) [default: all]',
+      )
+        .env('LUAB_DEMO_POINTS')
+        .argParser((raw: string) => raw.split(',').map((id) => id.trim())),
+    )
     .addOption(new Option('--quiet', 'no progress lines (errors and the final summary only)').env('LUAB_DEMO_QUIET'))
     .addHelpText(
       'after',
@@ -113,6 +122,18 @@ export function createDemoCommand(): Command {
         // every study point has its own lambda (demo/study.ts): a global one would be silently ignored
         console.error('luab demo: --lambda does not apply to --study (its points set lambda 1, 10, 30, 100)');
         process.exit(2);
+      }
+      if (options.points !== undefined) {
+        if (!options.study) {
+          console.error('luab demo: --points applies to --study only (the demo trains baseline, Rand and LUAB)');
+          process.exit(2);
+        }
+        try {
+          selectPoints(options.points);
+        } catch (error) {
+          console.error(`luab demo: --points: ${(error as Error).message}`);
+          process.exit(2);
+        }
       }
       if (options.study && command.getOptionValueSource('out') === 'default') options.out = 'runs/study';
       const controller = new AbortController();
@@ -131,7 +152,7 @@ export function createDemoCommand(): Command {
             if (!options.quiet) console.error(`luab demo ${minutes()} min ${line}`);
           },
         };
-        const result = options.study ? await runStudy(run) : await runDemo(run);
+        const result = options.study ? await runStudy({ ...run, points: options.points }) : await runDemo(run);
         const files = 'files' in result ? result.files : result.reportFiles;
         console.log(
           `luab demo: done in ${minutes()} min (${result.ran.length} stage(s) run, ${result.skipped.length} done earlier); ` +
