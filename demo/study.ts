@@ -14,7 +14,8 @@
  * Each off-default point is compared with the baseline of its own dataset and backbone, per seed.
  *
  * Resumable as the demo is (demo-state.json in OUT, a folder tied to its settings): a rerun skips every finished
- * stage, and `--seeds` and `--points` (a subset of the points) may grow. The tables go to OUT/study.md and OUT/study.json (study-table.ts).
+ * stage, and `--seeds` and `--points` (a subset of the points) may grow. The tables go to OUT/study.md and
+ * OUT/study.json (study-table.ts); they cover the seeds and points of the latest run.
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
@@ -129,7 +130,7 @@ export function selectPoints(ids: string[] | undefined): StudyPoint[] {
   return STUDY_POINTS.filter((p) => ids.includes(p.id));
 }
 
-/** Where the study keeps a dataset's benchmark, a run's checkpoint and logs, under OUT. */
+/** The folder under OUT of a STUDY_DATASETS benchmark ('default': OUT/data). */
 export const dataDirOf = (out: string, dataset = 'default'): string =>
   join(out, dataset === 'default' ? 'data' : `data-${dataset}`);
 
