@@ -44,6 +44,8 @@ describe('packaging without the icon sets', function () {
         '127.0.0.1',
         '--port',
         '0',
+        '--http-port',
+        '0', // HTTP off: its default port 8000 may be held by a developer's own server
         '--models',
         GOOD_MODELS,
         '--device',
