@@ -120,12 +120,12 @@ export const STUDY_COMPARISONS: Comparison[] = [
 /** The points of `--points a,b` in STUDY_POINTS' order; an unknown or repeated id is an error naming the known ones. */
 export function selectPoints(ids: string[] | undefined): StudyPoint[] {
   if (ids === undefined) return STUDY_POINTS;
+  if (ids.length === 0) throw new Error('no study point given');
   const known = new Set(STUDY_POINTS.map((p) => p.id));
   const unknown = ids.filter((id) => !known.has(id));
   if (unknown.length > 0) {
     throw new Error(`unknown study point(s) ${unknown.join(', ')} (points: ${[...known].join(', ')})`);
   }
-  if (ids.length === 0) throw new Error('no study point given');
   if (new Set(ids).size !== ids.length) throw new Error(`a study point is listed twice in ${ids.join(',')}`);
   return STUDY_POINTS.filter((p) => ids.includes(p.id));
 }
