@@ -36,6 +36,7 @@ export type Objective = (typeof OBJECTIVES)[number];
  * 250 training images per class (2,250) and 10 epochs, so one training run is about 2.5 minutes and the nine runs
  * (3 objectives × 3 seeds) about 23; suites of 30 images per class and variant, ImageNet-C at its first severity only
  * (13 × 450 images rather than 13 × 5 × 900), the adversarial Backgrounds Challenge capped at 8 backgrounds.
+ * Not 30 epochs (the trainer's recipe): `--epochs 30` took 78 minutes on a quiet 2-core machine (docs/demo.md).
  */
 export const DEFAULT_SYNTH_CONFIG = {
   counts: { train_per_class: 250, val_per_class: 50, suite_per_class: 30 },
