@@ -1,8 +1,8 @@
 /**
  * The shipped model repository (models/, what `luab serve` serves by default): LUAB's luab-in9-cnn is the default
  * model whatever else is shipped beside it (the server's default is the first ready model by name), every model's
- * provenance is the synthetic benchmark's recipe (small CNN, 30 epochs, seed 0, data/synth), a shipped training log
- * ends at the metrics its provenance records, and models/README.md quotes each model's top-1 from its provenance.
+ * provenance is the synthetic benchmark's recipe (small CNN, 30 epochs, seed 0, data/synth), each ships its training
+ * log, resolved config and curves, the log ends at the metrics its provenance records, and models/README.md quotes each model's top-1 from its provenance.
  */
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -38,10 +38,11 @@ describe('the shipped models (models/)', () => {
       assert.deepEqual([provenance.model, provenance.epochs, provenance.seed], ['small_cnn', 30, 0]);
       assert.deepEqual([provenance.data.data_dir, provenance.data.target_rule], ['data/synth', 'first-selected-mean']);
       assert.equal('point' in outputs, provenance.objective !== 'baseline'); // the baseline has no point head
+      // Every model ships the run's training record beside its config (models/README.md).
+      for (const file of ['log.jsonl', 'args.yaml', 'curves.png']) {
+        assert.ok(existsSync(join(MODELS_DIR, name, file)), `${name}/${file} is missing`);
+      }
       const log = join(MODELS_DIR, name, 'log.jsonl');
-      // luab-in9-cnn was shipped without its log (models/README.md); every other model must have one.
-      if (name === 'luab-in9-cnn' && !existsSync(log)) return;
-      assert.ok(existsSync(log), `${log} is missing`);
       const lines = readFileSync(log, 'utf8')
         .trim()
         .split('\n')
