@@ -43,9 +43,18 @@ export const DEFAULT_SYNTH_CONFIG = {
   suites: { imagenet_c: { severities: 1 } },
 };
 
+/**
+ * `--shipped`: the settings the shipped models of models/ were made with (models/README.md): `luab synth`'s own
+ * default size (no --config layered over it), the recipe's 30 epochs, seed 0. Its OUT/models/synth-<objective>-s0
+ * are then trained as models/luab-in9-cnn, -rand and -baseline were (test/demo-shipped.test.ts compares the
+ * trainer's resolved configuration with each one's args.yaml), and evaluated on the full-size suites.
+ */
+export const SHIPPED_SYNTH_CONFIG = {};
+
 export const PRESETS = {
   default: { seeds: 3, epochs: 10, bgcMaxBackgrounds: 8 },
   quick: { seeds: 1, epochs: 1, bgcMaxBackgrounds: 2, wsolLimit: 16 },
+  shipped: { seeds: 1, epochs: 30, bgcMaxBackgrounds: 8 },
 } as const;
 
 /** `3` → seeds 0, 1, 2; `0,4,7` → those seeds. */

@@ -11,12 +11,19 @@ import { pythonInterpreter } from './trainer.js';
 import { DemoInterrupted, DemoStageError } from '../../demo/child.js';
 import { runDemo } from '../../demo/run-demo.js';
 import { runStudy, selectPoints } from '../../demo/study.js';
-import { DEFAULT_SYNTH_CONFIG, parseSeeds, PRESETS, type DemoSettings } from '../../demo/settings.js';
+import {
+  DEFAULT_SYNTH_CONFIG,
+  parseSeeds,
+  PRESETS,
+  SHIPPED_SYNTH_CONFIG,
+  type DemoSettings,
+} from '../../demo/settings.js';
 import { DemoStateError } from '../../demo/state.js';
 
 interface DemoOptions {
   out: string;
   quick?: boolean;
+  shipped?: boolean;
   seeds?: number[];
   epochs?: number;
   lambda?: number;
@@ -43,13 +50,15 @@ const lambdaOption = (raw: string): number => {
 };
 
 export function settingsFrom(options: DemoOptions): DemoSettings {
-  const preset = options.quick ? PRESETS.quick : PRESETS.default;
+  const preset = options.quick ? PRESETS.quick : options.shipped ? PRESETS.shipped : PRESETS.default;
   return {
     quick: options.quick === true,
     seeds: options.seeds ?? parseSeeds(String(preset.seeds)),
     epochs: options.epochs ?? preset.epochs,
     lambda: options.lambda,
-    synth: options.quick ? { small: true, config: {} } : { small: false, config: DEFAULT_SYNTH_CONFIG },
+    synth: options.quick
+      ? { small: true, config: {} }
+      : { small: false, config: options.shipped ? SHIPPED_SYNTH_CONFIG : DEFAULT_SYNTH_CONFIG },
     evalLimit: options.evalLimit,
     bgcMaxBackgrounds: preset.bgcMaxBackgrounds,
     wsolLimit: 'wsolLimit' in preset ? preset.wsolLimit : undefined,
@@ -72,12 +81,24 @@ export function createDemoCommand(): Command {
       ),
     )
     .addOption(
-      new Option('--seeds <n|list>', 'a count (seeds 0..n-1) or a comma-separated list [default 3; --quick: 1]')
+      new Option(
+        '--shipped',
+        "the shipped models' settings (models/README.md): luab synth's full default size, 30 epochs, seed 0 " +
+          '(about 1.5 hours on 2 cores)',
+      )
+        .env('LUAB_DEMO_SHIPPED')
+        .conflicts('quick'),
+    )
+    .addOption(
+      new Option(
+        '--seeds <n|list>',
+        'a count (seeds 0..n-1) or a comma-separated list [default 3; --quick, --shipped: 1]',
+      )
         .env('LUAB_DEMO_SEEDS')
         .argParser(seedsOption),
     )
     .addOption(
-      new Option('--epochs <n>', 'training epochs of every run [default 10; --quick: 1]')
+      new Option('--epochs <n>', 'training epochs of every run [default 10; --quick: 1; --shipped: 30]')
         .env('LUAB_DEMO_EPOCHS')
         .argParser(parseInteger(1, 1000)),
     )
