@@ -2,7 +2,8 @@
  * The shipped model repository (models/, what `luab serve` serves by default): LUAB's luab-in9-cnn is the default
  * model whatever else is shipped beside it (the server's default is the first ready model by name), every model's
  * provenance is the synthetic benchmark's recipe (small CNN, 30 epochs, seed 0, data/synth), each ships its training
- * log, resolved config and curves, the log ends at the metrics its provenance records, and models/README.md quotes each model's top-1 from its provenance.
+ * log, resolved config and curves, the log ends at the metrics its provenance records, and models/README.md quotes
+ * each model's top-1 from its provenance.
  */
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
