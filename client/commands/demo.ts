@@ -84,7 +84,7 @@ export function createDemoCommand(): Command {
       new Option(
         '--shipped',
         "the shipped models' settings (models/README.md): luab synth's full default size, 30 epochs, seed 0 " +
-          '(about 1.5 hours on 2 cores)',
+          '(about 70 min on 2 cores)',
       )
         .env('LUAB_DEMO_SHIPPED')
         .conflicts('quick'),
