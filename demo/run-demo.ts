@@ -48,6 +48,26 @@ interface ModelJob {
   checkpoint: string;
 }
 
+/** The trainer command line of one objective and seed of the demo (OUT/data, OUT/runs/<objective>-s<seed>). */
+export function demoTrainArgs(
+  root: string,
+  out: string,
+  settings: DemoSettings,
+  objective: Objective,
+  seed: number,
+): string[] {
+  return trainArgs(root, {
+    objective,
+    seed,
+    epochs: settings.epochs,
+    dataDir: join(out, 'data'),
+    runsDir: join(out, 'runs'),
+    experiment: `${objective}-s${seed}`,
+    lambda: settings.lambda,
+    quick: settings.quick,
+  });
+}
+
 export async function runDemo(options: DemoRunOptions): Promise<DemoResult> {
   const { settings, progress, signal } = options;
   const out = resolve(options.outDir);
@@ -85,18 +105,7 @@ export async function runDemo(options: DemoRunOptions): Promise<DemoResult> {
   for (const job of jobs) {
     await stage(`train/${job.name}`, async () => {
       const resuming = existsSync(job.checkpoint);
-      const args = resuming
-        ? resumeArgs(job.checkpoint)
-        : trainArgs(root, {
-            objective: job.objective,
-            seed: job.seed,
-            epochs: settings.epochs,
-            dataDir,
-            runsDir: join(out, 'runs'),
-            experiment: `${job.objective}-s${job.seed}`,
-            lambda: settings.lambda,
-            quick: settings.quick,
-          });
+      const args = resuming ? resumeArgs(job.checkpoint) : demoTrainArgs(root, out, settings, job.objective, job.seed);
       if (resuming) progress(`  continuing from ${relative(out, job.checkpoint)}`);
       await runChild(options.python, args, {
         env: trainerEnv,

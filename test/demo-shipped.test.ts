@@ -8,8 +8,8 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { settingsFrom } from '../client/commands/demo.js';
+import { demoTrainArgs } from '../demo/run-demo.js';
 import { OBJECTIVES } from '../demo/settings.js';
-import { trainArgs } from '../demo/trainer-args.js';
 import { runLuab } from './helpers/luab-cli.js';
 import { REPO_ROOT } from './helpers/paths.js';
 
@@ -18,29 +18,26 @@ const SHIPPED_NAME = { baseline: 'luab-in9-cnn-baseline', rand: 'luab-in9-cnn-ra
 /** Keys that say where the data, the run and the export are, and whether a progress bar is drawn: not what is trained. */
 const PLACE_KEYS = ['data_dir', 'output', 'experiment', 'export_to', 'progress'];
 
-/** The trainer's resolved configuration for a `python -m luab_trainer train ...` command line, as JSON. */
-function resolvedByTrainer(args: string[]): Record<string, unknown> {
+/**
+ * For a `python -m luab_trainer train ...` command line: the trainer's resolved configuration, and a shipped
+ * model's args.yaml read by the same YAML loader (so both sides are typed alike), in one interpreter.
+ */
+function resolvedAndShipped(
+  args: string[],
+  argsYaml: string,
+): { demo: Record<string, unknown>; shipped: Record<string, unknown> } {
   const script = [
-    'import json, sys',
+    'import json, sys, yaml',
     'from luab_trainer.config import resolve',
-    'print(json.dumps(resolve(sys.argv[1:]).to_dict()))',
+    'shipped = yaml.safe_load(open(sys.argv[1]))',
+    'print(json.dumps({"demo": resolve(sys.argv[2:]).to_dict(), "shipped": shipped}))',
   ].join('\n');
-  const stdout = execFileSync('/usr/bin/python3', ['-c', script, ...args], {
+  const stdout = execFileSync('/usr/bin/python3', ['-c', script, argsYaml, ...args], {
     cwd: REPO_ROOT,
     env: { ...process.env, PYTHONPATH: join(REPO_ROOT, 'trainer') },
     encoding: 'utf8',
   });
-  return JSON.parse(stdout) as Record<string, unknown>;
-}
-
-/** A shipped model's args.yaml, read by the trainer's own YAML loader (so both sides are typed alike). */
-function shippedArgs(name: string): Record<string, unknown> {
-  const file = join(REPO_ROOT, 'models', name, 'args.yaml');
-  const script = 'import json, sys, yaml\nprint(json.dumps(yaml.safe_load(open(sys.argv[1]))))';
-  return JSON.parse(execFileSync('/usr/bin/python3', ['-c', script, file], { encoding: 'utf8' })) as Record<
-    string,
-    unknown
-  >;
+  return JSON.parse(stdout) as { demo: Record<string, unknown>; shipped: Record<string, unknown> };
 }
 
 const withoutPlaces = (config: Record<string, unknown>) =>
@@ -58,18 +55,11 @@ describe('luab demo --shipped', () => {
 
   for (const objective of OBJECTIVES) {
     it(`trains ${objective} with the configuration models/${SHIPPED_NAME[objective]}/args.yaml records`, () => {
-      const args = trainArgs(REPO_ROOT, {
-        objective,
-        seed: settings.seeds[0],
-        epochs: settings.epochs,
-        dataDir: '/tmp/demo/data',
-        runsDir: '/tmp/demo/runs',
-        experiment: `${objective}-s0`,
-        lambda: settings.lambda,
-        quick: settings.quick,
-      });
-      const demo = resolvedByTrainer(args.slice(['-m', 'luab_trainer', 'train'].length));
-      const shipped = shippedArgs(SHIPPED_NAME[objective]);
+      const args = demoTrainArgs(REPO_ROOT, '/tmp/demo', settings, objective, settings.seeds[0]);
+      const { demo, shipped } = resolvedAndShipped(
+        args.slice(['-m', 'luab_trainer', 'train'].length),
+        join(REPO_ROOT, 'models', SHIPPED_NAME[objective], 'args.yaml'),
+      );
       assert.deepEqual(Object.keys(demo).sort(), Object.keys(shipped).sort());
       assert.deepEqual(withoutPlaces(demo), withoutPlaces(shipped));
       assert.equal(demo.data_dir, '/tmp/demo/data');
